@@ -1,0 +1,78 @@
+// Bundles the CLI into dist/. dist/vsw.js is ONE ESM file holding all of vsw's own code, so a cold
+// start reads one file. The heavy libraries (yargs, the AWS SDK, prompts, chalk) are bundled
+// separately into dist/vendor/*.js and reached only through lazy `import()`s, so the cached hot
+// path (`vsw env`) never reads or parses them.
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const dist = new URL("../dist/", import.meta.url);
+rmSync(dist, { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  // CommonJS dependencies (tapable, yargs internals) call require(); an ESM bundle needs one, under
+  // a name that does not collide with yargs' own `createRequire` import (machine-notes.md).
+  banner: {
+    js: "import { createRequire as __vswCreateRequire } from 'node:module'; const require = __vswCreateRequire(import.meta.url);",
+  },
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+/** Lazily loaded libraries: module name → file under dist/vendor, and whether it has a default export. */
+const vendors = { yargs: "yargs", "@aws-sdk/client-sts": "client-sts", prompts: "prompts", chalk: "chalk" };
+const hasDefault = new Set(["yargs", "prompts", "chalk"]);
+
+// Each vendor library becomes one standalone ESM file.
+const entries = new URL("../.build/", import.meta.url);
+mkdirSync(entries, { recursive: true });
+for (const [module, file] of Object.entries(vendors)) {
+  const entry = new URL(`${file}.mjs`, entries);
+  const name = JSON.stringify(module);
+  writeFileSync(
+    entry,
+    `export * from ${name};\n${hasDefault.has(module) ? `export { default } from ${name};\n` : ""}`,
+  );
+  // Prefer ESM builds ("module"): `export *` from a CommonJS build loses its named exports.
+  await build({
+    ...common,
+    mainFields: ["module", "main"],
+    entryPoints: [entry.pathname],
+    outfile: new URL(`vendor/${file}.js`, dist).pathname,
+  });
+}
+rmSync(entries, { recursive: true, force: true });
+
+/** Points imports of vendor libraries at their lazily loaded files. */
+const vendorPlugin = {
+  name: "vendor",
+  setup(b) {
+    b.onResolve({ filter: /^(yargs|@aws-sdk\/client-sts|prompts|chalk)$/ }, (args) => ({
+      path: `./vendor/${vendors[args.path]}.js`,
+      external: true,
+    }));
+  },
+};
+
+await build({
+  ...common,
+  banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+  entryPoints: ["src/cli/bin.ts"],
+  outfile: new URL("vsw.js", dist).pathname,
+  define: { VSW_VERSION: JSON.stringify(pkg.version) },
+  // A native binding cannot be bundled.
+  external: ["@napi-rs/keyring"],
+  plugins: [vendorPlugin],
+});
+chmodSync(new URL("vsw.js", dist), 0o755);
+
+// The emulator, for the demo and `vsw sandbox`: node builtins only.
+await build({
+  ...common,
+  entryPoints: ["src/sandbox/main.ts"],
+  outfile: new URL("sandbox.js", dist).pathname,
+});

@@ -1,0 +1,22 @@
+/**
+ * The `vsw` binary. The hot commands take a strict fast path (no yargs); everything else, help
+ * included, goes through yargs, loaded only then.
+ */
+import { runEnv } from "./commands/env.js";
+import { runExport } from "./commands/export.js";
+import { parseFast } from "./fast.js";
+import { report } from "./report.js";
+
+async function main(argv: string[]): Promise<void> {
+  const fast = parseFast(argv);
+  try {
+    if (fast?.name === "env") return await runEnv(fast.args);
+    if (fast?.name === "export") return await runExport(fast.args);
+    const { runYargs } = await import("./yargs.js");
+    await runYargs(argv);
+  } catch (error) {
+    process.exitCode = await report(error, argv.includes("--debug"));
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,62 @@
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
+import type { Argv, CommandModule } from "yargs";
+import { exportedVariables, SWITCH_VARIABLES } from "../../plugins/format/variables.js";
+import type { GlobalArgs, ProfileArgs } from "../context.js";
+import { profileOptions } from "../options.js";
+import { obtain } from "../resolve.js";
+
+export interface ExecArgs extends ProfileArgs {
+  command?: string[] | undefined;
+}
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+
+/**
+ * `vsw exec PROFILE [-- CMD ARGS…]`: runs CMD (default `$SHELL`) with the profile's session in its
+ * environment. The child's exit code is passed through, and a signal that ends it ends vsw the same way.
+ */
+export async function runExec(args: ExecArgs): Promise<void> {
+  if (process.env.VSW_PROFILE) {
+    // aws-vault refuses nesting silently stacking sessions; vsw warns and replaces every variable.
+    process.stderr.write(
+      `vsw: warning: already inside a vsw environment for "${process.env.VSW_PROFILE}"; its variables are replaced.\n`,
+    );
+  }
+  const { request } = await obtain(args);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SWITCH_VARIABLES) delete env[name];
+  for (const [name, value] of exportedVariables(request)) env[name] = value;
+  const [file, ...rest] = args.command?.length ? args.command : [process.env.SHELL || "/bin/sh"];
+  const child = spawn(file as string, rest, { stdio: "inherit", env });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      child.on("error", reject);
+      child.on("exit", (code, signal) => resolve({ code, signal }));
+    },
+  ).catch((error: NodeJS.ErrnoException) => {
+    process.stderr.write(`vsw: ${file}: ${error.code === "ENOENT" ? "command not found" : error.message}\n`);
+    return { code: error.code === "ENOENT" ? 127 : 126, signal: null };
+  });
+  for (const signal of FORWARDED) process.off(signal, forward);
+  if (signal) {
+    process.kill(process.pid, signal);
+    process.exitCode = 128 + (constants.signals[signal] ?? 0);
+    return;
+  }
+  process.exitCode = code ?? 1;
+}
+
+export const execCommand: CommandModule<GlobalArgs, ExecArgs> = {
+  command: "exec <profile> [command..]",
+  describe: "Run a command (default $SHELL) with PROFILE's session in its environment",
+  builder: (yargs) =>
+    profileOptions(yargs).positional("command", {
+      type: "string",
+      array: true,
+      describe: "Command and arguments, after --",
+    }) as unknown as Argv<ExecArgs>,
+  handler: runExec,
+};

@@ -1,0 +1,20 @@
+/** Every yargs command module, in the order `vsw --help` lists them. */
+import { addCommand } from "./add.js";
+import { clearCommand } from "./clear.js";
+import { envCommand } from "./env.js";
+import { execCommand } from "./exec.js";
+import { exportCommand } from "./export.js";
+import { listCommand } from "./list.js";
+import { planCommand } from "./plan.js";
+import { removeCommand } from "./remove.js";
+
+export const commands = [
+  envCommand,
+  exportCommand,
+  execCommand,
+  planCommand,
+  listCommand,
+  addCommand,
+  removeCommand,
+  clearCommand,
+];

@@ -1,0 +1,65 @@
+import type { Argv, CommandModule } from "yargs";
+import { sessionItem } from "../../core/items.js";
+import { planFor } from "../../core/pipeline.js";
+import type { Plan, PlanStep } from "../../core/types.js";
+import type { GlobalArgs, ProfileArgs } from "../context.js";
+import { buildVsw, resolveFlags } from "../context.js";
+import { profileOptions } from "../options.js";
+
+export interface PlanArgs extends ProfileArgs {
+  json?: boolean | undefined;
+}
+
+/** `vsw plan PROFILE [--json]`: the ordered steps, without any network call or secret. */
+export async function runPlan(args: PlanArgs): Promise<void> {
+  const vsw = await buildVsw(args);
+  const plan = await planFor(vsw, args.profile, resolveFlags(args));
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(plan)}\n`);
+    return;
+  }
+  // Names and expiry times of cached items are readable without the passphrase.
+  const items = await vsw.keystore().list();
+  const expiry = new Map(items.map((item) => [item.name, item.expiresAt]));
+  process.stdout.write(renderPlan(plan, (step) => expiry.get(sessionItem(step)), vsw.now()));
+}
+
+/** The text form of a plan, one numbered line a step. */
+export function renderPlan(
+  plan: Plan,
+  cachedUntil: (step: PlanStep) => number | undefined,
+  now: number,
+): string {
+  const lines = [`Plan for "${plan.profile}" (region ${plan.region ?? "not set"}):`];
+  plan.steps.forEach((step, index) => {
+    const n = `${index + 1}.`;
+    let text: string;
+    if (step.type === "keys")
+      text = `source   ${step.profile}   stored keys${step.stored ? "" : " (not stored yet: vsw add)"}`;
+    else if (step.type === "credential_process")
+      text = `source   ${step.profile}   credential_process ${step.command}`;
+    else if (step.type === "GetSessionToken")
+      text = `session  ${step.profile}   GetSessionToken${step.mfaSerial ? `  MFA ${step.mfaSerial}` : ""}  ${hours(step.durationSeconds)}`;
+    else
+      text = `role     ${step.profile}   AssumeRole ${step.roleArn}${step.mfaSerial ? `  MFA ${step.mfaSerial}` : ""}  ${hours(step.durationSeconds)}${step.chained ? " (chained, ≤ 1 h)" : ""}`;
+    const until = step.type === "keys" ? undefined : cachedUntil(step);
+    if (until !== undefined && until > now) text += `  cached, ${Math.floor((until - now) / 60_000)}m left`;
+    lines.push(`  ${n} ${text}`);
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+function hours(seconds: number): string {
+  return seconds % 3600 === 0 ? `${seconds / 3600}h` : `${Math.round(seconds / 60)}m`;
+}
+
+export const planCommand: CommandModule<GlobalArgs, PlanArgs> = {
+  command: "plan <profile>",
+  describe: "Show how PROFILE turns into credentials, without calling AWS",
+  builder: (yargs) =>
+    profileOptions(yargs).option("json", {
+      type: "boolean",
+      describe: "Print the plan as JSON",
+    }) as unknown as Argv<PlanArgs>,
+  handler: runPlan,
+};

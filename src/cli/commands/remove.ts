@@ -1,0 +1,71 @@
+import type { Argv, CommandModule } from "yargs";
+import { VswError } from "../../core/errors.js";
+import { keysItem, parseItem } from "../../core/items.js";
+import type { GlobalArgs } from "../context.js";
+import { buildVsw } from "../context.js";
+
+export interface RemoveArgs extends GlobalArgs {
+  profile: string;
+  force?: boolean | undefined;
+}
+
+/** `vsw remove PROFILE [--force]`: deletes the stored keys and the profile's cached sessions. */
+export async function runRemove(args: RemoveArgs): Promise<void> {
+  const vsw = await buildVsw(args);
+  const keystore = vsw.keystore();
+  const items = await keystore.list();
+  if (!items.some((item) => item.name === keysItem(args.profile))) {
+    throw new VswError(
+      "VSW_KEYS_NOT_FOUND",
+      `Profile "${args.profile}" has no keys in the ${keystore.name} keystore.`,
+      {
+        hint: "vsw list shows what is stored.",
+      },
+    );
+  }
+  if (!args.force) {
+    const terminal = vsw.terminal.open();
+    if (!terminal) {
+      throw new VswError(
+        "VSW_NO_TTY",
+        `Removing the keys of "${args.profile}" needs a confirmation on a terminal.`,
+        {
+          hint: "Pass --force to remove without asking.",
+        },
+      );
+    }
+    try {
+      const { default: prompts } = await import("prompts");
+      const { ok } = await prompts({
+        type: "confirm",
+        name: "ok",
+        message: `Delete the keys of "${args.profile}" from the ${keystore.name} keystore?`,
+        initial: false,
+        stdin: terminal.input as NodeJS.ReadStream,
+        stdout: terminal.output as NodeJS.WriteStream,
+      });
+      if (ok !== true) throw new VswError("VSW_CANCELLED", "Nothing was removed.");
+    } finally {
+      terminal.close();
+    }
+  }
+  await keystore.open();
+  for (const item of items) {
+    const parsed = parseItem(item.name);
+    if (parsed.kind !== "other" && parsed.profile === args.profile) await keystore.delete(item.name);
+  }
+  process.stdout.write(`Removed the keys and cached sessions of "${args.profile}".\n`);
+}
+
+export const removeCommand: CommandModule<GlobalArgs, RemoveArgs> = {
+  command: "remove <profile>",
+  aliases: ["rm"],
+  describe: "Delete PROFILE's stored keys and cached sessions",
+  builder: (yargs) =>
+    yargs.positional("profile", { type: "string", demandOption: true }).option("force", {
+      alias: "f",
+      type: "boolean",
+      describe: "Do not ask for confirmation",
+    }) as unknown as Argv<RemoveArgs>,
+  handler: runRemove,
+};

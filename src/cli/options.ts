@@ -1,0 +1,18 @@
+import type { Argv } from "yargs";
+
+/** Adds the options shared by every command that resolves a profile. */
+export function profileOptions<T>(yargs: Argv<T>) {
+  return yargs
+    .positional("profile", {
+      type: "string",
+      demandOption: true,
+      describe: "Profile name from ~/.aws/config",
+    })
+    .option("duration", { type: "string", describe: "Session duration: 900s, 15m, 1h, 12h" })
+    .option("no-session", {
+      type: "boolean",
+      describe: "Hand out the stored long-lived keys themselves (no STS)",
+    })
+    .option("region", { type: "string", describe: "Region (beats AWS_REGION and the profile)" })
+    .option("mfa-token", { type: "string", describe: "The current MFA code (6 digits)" });
+}

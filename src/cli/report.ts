@@ -1,0 +1,40 @@
+import { isVswError, VswError } from "../core/errors.js";
+
+/**
+ * The one place that turns an error into stderr text and an exit code: `vsw: <sentence> (CODE)`
+ * and a hint line. Exit 2 for usage errors, 1 for everything else. A stack trace only with --debug.
+ */
+export async function report(error: unknown, debug: boolean): Promise<number> {
+  const err = isVswError(error)
+    ? error
+    : new VswError(
+        "VSW_PLUGIN_ERROR",
+        `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+          hint: "Run again with --debug and report the stack trace.",
+        },
+      );
+  const paint = await painter();
+  let text = `${paint.red("vsw:")} ${err.message} ${paint.dim(`(${err.code})`)}\n`;
+  if (err.hint) text += `${paint.yellow("hint:")} ${err.hint}\n`;
+  if (debug) {
+    if (err.origin) text += `in plugin "${err.origin.plugin}", hook "${err.origin.hook}"\n`;
+    for (let e: unknown = err; e instanceof Error; e = e.cause) text += `${e.stack ?? e.message}\n`;
+  }
+  process.stderr.write(text);
+  return err.code === "VSW_USAGE" ? 2 : 1;
+}
+
+interface Painter {
+  red(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+}
+
+/** Colour only on a terminal and without NO_COLOR (no-color.org); chalk is loaded only then. */
+async function painter(): Promise<Painter> {
+  if (!process.stderr.isTTY || process.env.NO_COLOR) return { red: String, yellow: String, dim: String };
+  const { chalkStderr } = await import("chalk");
+  return chalkStderr;
+}

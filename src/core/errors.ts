@@ -1,0 +1,81 @@
+/**
+ * Error types. Every failure a user can meet is a `VswError` with a stable code; tests assert on
+ * `code`, users and scripts search for it. Messages never carry a secret.
+ */
+
+/** Stable error codes. Never rename one: scripts match on them. */
+export type VswErrorCode =
+  | "VSW_USAGE"
+  | "VSW_CONFIG_INVALID"
+  | "VSW_CONFIG_UNSUPPORTED"
+  | "VSW_PROFILE_NOT_FOUND"
+  | "VSW_PROFILE_CYCLE"
+  | "VSW_KEYS_NOT_FOUND"
+  | "VSW_KEYS_INVALID"
+  | "VSW_KEYSTORE_UNKNOWN"
+  | "VSW_KEYSTORE_LOCKED"
+  | "VSW_KEYSTORE_BAD_PASSPHRASE"
+  | "VSW_KEYSTORE_CORRUPT"
+  | "VSW_KEYSTORE_UNAVAILABLE"
+  | "VSW_NO_TTY"
+  | "VSW_MFA_REQUIRED"
+  | "VSW_MFA_INVALID_CODE"
+  | "VSW_MFA_FAILED"
+  | "VSW_MFA_PROCESS_FAILED"
+  | "VSW_STS_ACCESS_DENIED"
+  | "VSW_STS_EXPIRED"
+  | "VSW_STS_UNREACHABLE"
+  | "VSW_STS_ERROR"
+  | "VSW_CREDENTIAL_PROCESS_FAILED"
+  | "VSW_CREDENTIAL_PROCESS_RECURSION"
+  | "VSW_FORMAT_UNKNOWN"
+  | "VSW_VALUE_UNREPRESENTABLE"
+  | "VSW_NO_SOURCE"
+  | "VSW_PLUGIN_LOAD"
+  | "VSW_PLUGIN_ERROR"
+  | "VSW_CANCELLED";
+
+export interface VswErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+/** The one error type of vsw: a sentence, a stable code and a remedy. */
+export class VswError extends Error {
+  readonly code: VswErrorCode;
+  readonly hint: string | undefined;
+  /** The plugin and hook the error was thrown in, set by the hook interceptor. */
+  origin: { plugin: string; hook: string } | undefined;
+
+  constructor(code: VswErrorCode, message: string, options: VswErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "VswError";
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/**
+ * An error thrown inside a plugin's tap, attributed to the plugin and hook (as rollup does).
+ * A `VswError` thrown by a plugin keeps its own code and message: the plugin explained it.
+ */
+export class PluginError extends VswError {
+  readonly plugin: string;
+  readonly hook: string;
+
+  constructor(plugin: string, hook: string, cause: unknown) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super("VSW_PLUGIN_ERROR", `Plugin "${plugin}" failed in hook "${hook}": ${text}`, {
+      cause,
+      hint: "Run again with --debug for the stack trace, and report it to the plugin's authors.",
+    });
+    this.name = "PluginError";
+    this.plugin = plugin;
+    this.hook = hook;
+  }
+}
+
+/** Whether `error` is a VswError with the given code. */
+export function isVswError(error: unknown, code?: VswErrorCode): error is VswError {
+  return error instanceof VswError && (code === undefined || error.code === code);
+}

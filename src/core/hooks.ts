@@ -1,0 +1,183 @@
+/**
+ * The hook table: the whole credential pipeline as tapable hooks. Plugins tap them; the core
+ * only calls them. Bail hooks answer `X | undefined`: `undefined` declines and lets the next tap
+ * try (in tapable `null` would stop the chain, so never return `null`).
+ */
+import {
+  AsyncParallelHook,
+  AsyncSeriesBailHook,
+  AsyncSeriesWaterfallHook,
+  type FullTap,
+  HookMap,
+  SyncBailHook,
+  SyncHook,
+} from "tapable";
+import { PluginError, VswError } from "./errors.js";
+import type {
+  CacheRequest,
+  Credentials,
+  FormatRequest,
+  Keystore,
+  KeystoreRequest,
+  MfaRequest,
+  ResolveInput,
+  SessionCreatedEvent,
+  SessionFailedEvent,
+  SessionRequest,
+  SourceRequest,
+} from "./types.js";
+
+/** Stages order taps within a hook (webpack's convention), never registration order. */
+export const STAGE_CACHE = -10;
+export const STAGE_DEFAULT = 0;
+export const STAGE_INTERACTIVE = 20;
+
+/** The hook table type. */
+export type Hooks = ReturnType<typeof createHooks>;
+
+/** Builds a fresh, frozen hook table with the error-attributing interceptor on every hook. */
+export function createHooks() {
+  const formatNames = new Set<string>();
+  const hooks = Object.freeze({
+    /**
+     * AsyncSeriesWaterfallHook: fills in the text of the config and credentials files (the
+     * `aws-config` plugin reads `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`); later taps may
+     * rewrite it. Stages: STAGE_DEFAULT reads files.
+     */
+    loadConfig: new AsyncSeriesWaterfallHook<[ResolveInput]>(["input"], "loadConfig"),
+    /**
+     * SyncBailHook: returns the keystore whose name is asked for; `undefined` means "not mine".
+     * No answer at all is `VSW_KEYSTORE_UNKNOWN`.
+     */
+    keystore: new SyncBailHook<[KeystoreRequest], Keystore | undefined>(["request"], "keystore"),
+    /**
+     * AsyncSeriesBailHook: the credentials of a plan's source step (stored keys, credential_process);
+     * `undefined` means "not a source I handle".
+     */
+    sourceCredentials: new AsyncSeriesBailHook<[SourceRequest], Credentials | undefined>(
+      ["request"],
+      "sourceCredentials",
+    ),
+    /**
+     * AsyncSeriesBailHook: a one-time MFA code; `undefined` means "no code from me, ask the next
+     * source". Stages: STAGE_DEFAULT non-interactive sources (flag, mfa_process, TOTP, YubiKey),
+     * STAGE_INTERACTIVE the TTY prompt. Series, never parallel: a prompt and a YubiKey touch must
+     * not fire at once.
+     */
+    mfaToken: new AsyncSeriesBailHook<[MfaRequest], string | undefined>(["request"], "mfaToken"),
+    /**
+     * AsyncSeriesBailHook: a cached result of a plan step that is still usable; `undefined` means
+     * "nothing usable cached". Stages: STAGE_CACHE.
+     */
+    cachedSession: new AsyncSeriesBailHook<[CacheRequest], Credentials | undefined>(
+      ["request"],
+      "cachedSession",
+    ),
+    /**
+     * AsyncSeriesBailHook: mints the session of a plan step (the STS plugin); `undefined` means
+     * "not a step I handle".
+     */
+    session: new AsyncSeriesBailHook<[SessionRequest], Credentials | undefined>(["request"], "session"),
+    /** AsyncSeriesHook-like parallel event: a cached result of a plan step must be forgotten. */
+    dropSession: new AsyncParallelHook<[CacheRequest]>(["request"], "dropSession"),
+    /**
+     * AsyncSeriesWaterfallHook: transforms the final credentials (a policy plugin may refuse by
+     * throwing). Returning the argument unchanged is the default.
+     */
+    credentials: new AsyncSeriesWaterfallHook<[Credentials, FormatRequest]>(
+      ["credentials", "request"],
+      "credentials",
+    ),
+    /**
+     * HookMap of SyncBailHook keyed by format name (`env`, `json`, `ini`, `dotenv`): turns
+     * credentials into text; `undefined` means "cannot represent this request".
+     */
+    format: new HookMap<SyncBailHook<[FormatRequest], string | undefined>>((key: string) => {
+      formatNames.add(key);
+      return new SyncBailHook<[FormatRequest], string | undefined>(["request"], `format.${key}`);
+    }, "format"),
+    /** AsyncParallelHook event: a session was minted (the cache stores it). */
+    sessionCreated: new AsyncParallelHook<[SessionCreatedEvent]>(["event"], "sessionCreated"),
+    /** AsyncParallelHook event: obtaining credentials failed. */
+    sessionFailed: new AsyncParallelHook<[SessionFailedEvent]>(["event"], "sessionFailed"),
+    /** SyncHook: `--debug` trace lines (hook and tap names only, never arguments). */
+    trace: new SyncHook<[string]>(["line"], "trace"),
+  });
+  for (const [hookName, hook] of Object.entries(hooks)) {
+    if (hook instanceof HookMap) {
+      hook.intercept({
+        factory: (key, inner) => {
+          attribute(inner as unknown as InterceptableHook, `${hookName}.${String(key)}`, hooks.trace);
+          return inner;
+        },
+      });
+    } else if (hookName !== "trace") {
+      attribute(hook as unknown as InterceptableHook, hookName, hooks.trace);
+    }
+  }
+  formatRegistry.set(hooks.format, formatNames);
+  return hooks;
+}
+
+/** Names of the formats some plugin registered, keyed by the HookMap (tapable does not expose its keys). */
+const formatRegistry = new WeakMap<object, ReadonlySet<string>>();
+
+/** The format names registered on a hook table, sorted. */
+export function formatNames(hooks: Hooks): string[] {
+  return [...(formatRegistry.get(hooks.format) ?? [])].sort();
+}
+
+interface InterceptableHook {
+  intercept(interceptor: { register: (tap: FullTap) => FullTap }): void;
+}
+
+/** Wraps every tap so an error thrown inside it names the plugin and hook (rollup's attribution). */
+function attribute(hook: InterceptableHook, hookName: string, trace: SyncHook<[string]>): void {
+  hook.intercept({
+    register: (tap) => {
+      const fn = tap.fn as (...args: unknown[]) => unknown;
+      const blame = (error: unknown): unknown => {
+        if (error instanceof VswError) {
+          error.origin ??= { plugin: tap.name, hook: hookName };
+          return error;
+        }
+        return new PluginError(tap.name, hookName, error);
+      };
+      let wrapped: (...args: unknown[]) => unknown;
+      if (tap.type === "promise") {
+        wrapped = (...args) => {
+          trace.call(`${hookName} → ${tap.name}`);
+          try {
+            return Promise.resolve(fn(...args)).catch((error: unknown) => {
+              throw blame(error);
+            });
+          } catch (error) {
+            return Promise.reject(blame(error));
+          }
+        };
+      } else if (tap.type === "async") {
+        wrapped = (...args) => {
+          trace.call(`${hookName} → ${tap.name}`);
+          const callback = args.pop() as (error?: unknown, result?: unknown) => void;
+          try {
+            return fn(...args, (error?: unknown, result?: unknown) =>
+              callback(error ? blame(error) : error, result),
+            );
+          } catch (error) {
+            return callback(blame(error));
+          }
+        };
+      } else {
+        wrapped = (...args) => {
+          trace.call(`${hookName} → ${tap.name}`);
+          try {
+            return fn(...args);
+          } catch (error) {
+            throw blame(error);
+          }
+        };
+      }
+      return { ...tap, fn: wrapped };
+    },
+  });
+}

@@ -1,0 +1,170 @@
+/**
+ * The pipeline: config → plan → credentials → text. Each stage calls hooks; nothing here knows
+ * which keystore, MFA source or STS client answers.
+ */
+import { isVswError, VswError } from "./errors.js";
+import { formatNames } from "./hooks.js";
+import { parseItem } from "./items.js";
+import { resolvePlan } from "./resolve.js";
+import type {
+  CacheRequest,
+  Credentials,
+  FormatRequest,
+  Plan,
+  PlanStep,
+  ResolveFlags,
+  ResolveInput,
+  SessionStep,
+} from "./types.js";
+import type { Vsw } from "./vsw.js";
+
+/** Profile names with long-lived keys in the keystore (names only: no passphrase needed where the store allows). */
+export async function storedProfiles(vsw: Vsw): Promise<Set<string>> {
+  const items = await vsw.keystore().list();
+  const names = new Set<string>();
+  for (const item of items) {
+    const parsed = parseItem(item.name);
+    if (parsed.kind === "keys") names.add(parsed.profile);
+  }
+  return names;
+}
+
+/** Gathers the resolver's input: config text from the `loadConfig` hook, stored names from the keystore. */
+export async function loadInput(vsw: Vsw, profile: string, flags: ResolveFlags = {}): Promise<ResolveInput> {
+  const input: ResolveInput = {
+    profile,
+    configText: "",
+    configFile: "",
+    credentialsText: "",
+    credentialsFile: "",
+    storedKeys: await storedProfiles(vsw),
+    env: vsw.env,
+    flags,
+  };
+  return vsw.hooks.loadConfig.promise(input);
+}
+
+/** Resolves a profile into an ordered plan, without any network or secret. */
+export async function planFor(vsw: Vsw, profile: string, flags: ResolveFlags = {}): Promise<Plan> {
+  return resolvePlan(await loadInput(vsw, profile, flags));
+}
+
+/**
+ * Executes a plan. The newest usable cached step wins (a cached role session costs no STS call and
+ * no source read); otherwise the chain runs from the source. If STS says a cached parent session
+ * expired early, the cached steps below are dropped and the chain is minted anew, once.
+ */
+export async function credentialsFor(vsw: Vsw, plan: Plan): Promise<Credentials> {
+  try {
+    return await execute(vsw, plan, true);
+  } catch (error) {
+    if (!isVswError(error, "VSW_STS_EXPIRED")) {
+      await vsw.hooks.sessionFailed.promise({ step: plan.steps[plan.steps.length - 1] as PlanStep, error });
+      throw error;
+    }
+    vsw.warn("A cached session was rejected as expired by STS; minting a new one.");
+    const keystore = vsw.keystore();
+    for (const step of plan.steps) await vsw.hooks.dropSession.promise({ step, keystore });
+    return execute(vsw, plan, false);
+  }
+}
+
+async function execute(vsw: Vsw, plan: Plan, useCache: boolean): Promise<Credentials> {
+  const keystore = vsw.keystore();
+  const steps = plan.steps;
+  let start = -1;
+  let credentials: Credentials | undefined;
+  if (useCache) {
+    for (let i = steps.length - 1; i >= 0 && !credentials; i--) {
+      credentials = await vsw.hooks.cachedSession.promise({ step: steps[i] as PlanStep, keystore });
+      if (credentials) start = i;
+    }
+  }
+  if (!credentials) {
+    const [source] = steps;
+    credentials = await vsw.hooks.sourceCredentials.promise({ step: source, keystore });
+    if (!credentials) throw noAnswer("sourceCredentials", source);
+    start = 0;
+    if (source.type !== "keys")
+      await vsw.hooks.sessionCreated.promise({ step: source, keystore, credentials });
+  }
+  for (let i = start + 1; i < steps.length; i++) {
+    credentials = await mint(vsw, steps[i] as SessionStep, credentials, useCache);
+  }
+  return credentials;
+}
+
+/**
+ * Mints one session under a lock named after the step, so concurrent runs that need the same
+ * session share one MFA prompt: the second one finds the first one's session in the cache.
+ */
+async function mint(
+  vsw: Vsw,
+  step: SessionStep,
+  parent: Credentials,
+  useCache: boolean,
+): Promise<Credentials> {
+  const keystore = vsw.keystore();
+  const request: CacheRequest = { step, keystore };
+  const run = async () => {
+    if (useCache) {
+      const cached = await vsw.hooks.cachedSession.promise(request);
+      if (cached) return cached;
+    }
+    const mfaToken = step.mfaSerial
+      ? await vsw.hooks.mfaToken.promise({
+          profile: step.profile,
+          serial: step.mfaSerial,
+          mfaProcess: step.mfaProcess,
+        })
+      : undefined;
+    if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken)) {
+      // Refused before any STS call: a malformed code would only burn a request and read as "wrong".
+      throw new VswError("VSW_MFA_INVALID_CODE", `The MFA code for "${step.mfaSerial}" must be 6 digits.`, {
+        hint: "Type the 6-digit code your MFA device shows now.",
+      });
+    }
+    if (step.mfaSerial && !mfaToken) {
+      throw new VswError(
+        "VSW_MFA_REQUIRED",
+        `Profile "${step.profile}" needs an MFA code and none was supplied.`,
+        {
+          hint: "Pass --mfa-token CODE, set mfa_process in the profile, or run vsw on a terminal to be prompted.",
+        },
+      );
+    }
+    const credentials = await vsw.hooks.session.promise({ step, parent, mfaToken });
+    if (!credentials) throw noAnswer("session", step);
+    await vsw.hooks.sessionCreated.promise({ step, keystore, credentials });
+    return credentials;
+  };
+  return step.mfaSerial ? keystore.withLock(`mint-${step.type}-${step.profile}`, run) : run();
+}
+
+function noAnswer(hook: string, step: PlanStep): VswError {
+  return new VswError(
+    "VSW_NO_SOURCE",
+    `No plugin answered "${hook}" for the ${step.type} step of "${step.profile}".`,
+    {
+      hint: "A plugin that handles this kind of step is missing; check --keystore and your plugins.",
+    },
+  );
+}
+
+/** Turns credentials into text with the named format; an unknown name lists the known ones. */
+export async function formatCredentials(vsw: Vsw, format: string, request: FormatRequest): Promise<string> {
+  const hook = vsw.hooks.format.get(format);
+  if (!hook) {
+    throw new VswError("VSW_FORMAT_UNKNOWN", `Format "${format}" is not known.`, {
+      hint: `Known formats: ${formatNames(vsw.hooks).join(", ")}.`,
+    });
+  }
+  const credentials = await vsw.hooks.credentials.promise(request.credentials, request);
+  const text = hook.call({ ...request, credentials });
+  if (text === undefined) {
+    throw new VswError("VSW_FORMAT_UNKNOWN", `Format "${format}" cannot represent this request.`, {
+      hint: request.shell ? `Shell "${request.shell}" may not be supported by this format.` : undefined,
+    });
+  }
+  return text;
+}

@@ -1,0 +1,188 @@
+/**
+ * Shared types of the vsw core. Nothing here is concrete: keystores, MFA sources, STS and
+ * output formats implement these shapes in `src/plugins`.
+ */
+
+/** The process environment as the core sees it: handed in, never read from `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Command-line options that influence resolution (flag > env > profile > include > default). */
+export interface ResolveFlags {
+  /** `--duration`, in seconds, for the last step of the plan. */
+  durationSeconds?: number;
+  /** `--no-session`: hand out the stored long-lived keys themselves. */
+  noSession?: boolean;
+  /** `--region`. */
+  region?: string;
+  /** `--mfa-serial`. */
+  mfaSerial?: string;
+  /** `--role-session-name`. */
+  roleSessionName?: string;
+}
+
+/** Everything the pure resolver needs; no I/O happens inside it. */
+export interface ResolveInput {
+  profile: string;
+  configText: string;
+  /** Path shown in error messages. */
+  configFile: string;
+  credentialsText: string;
+  credentialsFile: string;
+  /** Profile names that have long-lived keys in the keystore. */
+  storedKeys: ReadonlySet<string>;
+  env: Env;
+  flags: ResolveFlags;
+}
+
+/** Step 1 of a plan: the stored long-lived keys of `profile`. */
+export interface KeysStep {
+  type: "keys";
+  profile: string;
+  /** Whether the keystore holds keys for this profile (false: `vsw add` is needed first). */
+  stored: boolean;
+}
+
+/** Step 1 of a plan: run `command` and read a `credential_process` Version 1 document. */
+export interface CredentialProcessStep {
+  type: "credential_process";
+  profile: string;
+  command: string;
+}
+
+/** Where and how an STS call is made; carried by every STS step. */
+export interface StsTarget {
+  /** Region for the STS client (`null`: the SDK default, us-east-1 / global endpoint). */
+  region: string | null;
+  /** `endpoint_url` of the profile, if any (env overrides are honoured by the SDK itself). */
+  endpointUrl: string | null;
+  /** `sts_regional_endpoints` of the profile (`legacy` | `regional`), if set. */
+  stsRegionalEndpoints: string | null;
+  /** `mfa_process` command of the profile that declares the MFA serial, if any. */
+  mfaProcess: string | null;
+}
+
+/** An STS GetSessionToken call made with the previous step's credentials. */
+export interface GetSessionTokenStep extends StsTarget {
+  type: "GetSessionToken";
+  profile: string;
+  mfaSerial: string | null;
+  durationSeconds: number;
+}
+
+/** An STS AssumeRole call made with the previous step's credentials. */
+export interface AssumeRoleStep extends StsTarget {
+  type: "AssumeRole";
+  profile: string;
+  roleArn: string;
+  mfaSerial: string | null;
+  durationSeconds: number;
+  externalId: string | null;
+  roleSessionName: string;
+  sourceIdentity: string | null;
+  sessionTags: Record<string, string>;
+  transitiveTagKeys: string[];
+  /** True when the caller holds temporary credentials, so AWS caps the session at 1 h. */
+  chained: boolean;
+}
+
+export type SourceStep = KeysStep | CredentialProcessStep;
+export type SessionStep = GetSessionTokenStep | AssumeRoleStep;
+export type PlanStep = SourceStep | SessionStep;
+
+/** An ordered plan: the first step is the source, each later step consumes the previous one's output. */
+export interface Plan {
+  profile: string;
+  region: string | null;
+  steps: [SourceStep, ...SessionStep[]];
+}
+
+/** A set of AWS credentials, long-lived (no token) or temporary. */
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** Epoch milliseconds; absent for long-lived keys. */
+  expiration?: number;
+  /** 12-digit account id, when known. */
+  accountId?: string;
+}
+
+/** Final credentials together with what a format needs to describe them. */
+export interface ResolvedCredentials {
+  profile: string;
+  region: string | null;
+  credentials: Credentials;
+}
+
+/** Asks an MFA source for a one-time code. */
+export interface MfaRequest {
+  /** Profile whose session needs the code. */
+  profile: string;
+  serial: string;
+  /** `mfa_process` of the profile, if any. */
+  mfaProcess: string | null;
+}
+
+/** Metadata of one keystore item; never contains the secret. */
+export interface KeystoreItem {
+  name: string;
+  /** Epoch milliseconds after which the item is useless (cached sessions). */
+  expiresAt?: number;
+}
+
+/** A place to keep secrets. Item names are not secret; values are. */
+export interface Keystore {
+  readonly name: string;
+  /** Unlocks the store and checks the passphrase, so a wrong one fails before anything is asked or written. */
+  open(): Promise<void>;
+  /** Names of the stored items (no unlock needed where the backend allows). */
+  list(): Promise<KeystoreItem[]>;
+  get(name: string): Promise<string | undefined>;
+  set(name: string, value: string, meta?: { expiresAt?: number }): Promise<void>;
+  /** Returns whether an item was removed. */
+  delete(name: string): Promise<boolean>;
+  /** Runs `fn` holding an inter-process lock named `name`. */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Chooses a keystore by name (`--keystore`, `VSW_KEYSTORE`). */
+export interface KeystoreRequest {
+  name: string;
+}
+
+/** Obtains the source credentials of a plan's first step. */
+export interface SourceRequest {
+  step: SourceStep;
+  keystore: Keystore;
+}
+
+/** Mints the session of one plan step from its parent credentials. */
+export interface SessionRequest {
+  step: SessionStep;
+  parent: Credentials;
+  /** The one-time code when the step has an MFA serial. */
+  mfaToken: string | undefined;
+}
+
+/** Looks up, stores or drops the cached result of one plan step. */
+export interface CacheRequest {
+  step: PlanStep;
+  keystore: Keystore;
+}
+
+/** Emitted after a session was minted (the cache stores it). */
+export interface SessionCreatedEvent extends CacheRequest {
+  credentials: Credentials;
+}
+
+/** Emitted when obtaining credentials failed. */
+export interface SessionFailedEvent {
+  step: PlanStep;
+  error: unknown;
+}
+
+/** What a format turns into text. */
+export interface FormatRequest extends ResolvedCredentials {
+  /** Target shell of the `env` format. */
+  shell?: string;
+}

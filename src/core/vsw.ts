@@ -1,0 +1,95 @@
+/**
+ * The `Vsw` object: a hook table, the context every plugin reads (environment, clock, TTY, trace)
+ * and the plugins applied to it. Built-ins and team plugins are applied the same way.
+ */
+import { VswError } from "./errors.js";
+import { createHooks, type Hooks } from "./hooks.js";
+import type { Env, Keystore } from "./types.js";
+
+/** A plugin: a name (used as the tap name everywhere) and an `apply` that taps hooks. */
+export interface VswPlugin {
+  name: string;
+  apply(vsw: Vsw): void;
+}
+
+/** The terminal a plugin may talk to for prompts; never stdout, which belongs to the payload. */
+export interface Terminal {
+  /** Opens the controlling terminal, or returns `undefined` when the process has none. */
+  open(): TerminalStreams | undefined;
+}
+
+export interface TerminalStreams {
+  input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  output: NodeJS.WritableStream;
+  close(): void;
+}
+
+export interface VswOptions {
+  /** The environment (tests hand in their own). */
+  env: Env;
+  /** Keystore name (`--keystore` / `VSW_KEYSTORE`), default `file`. */
+  keystore?: string;
+  /** Wall clock in epoch milliseconds. */
+  now?: () => number;
+  /** Prompts go here. */
+  terminal?: Terminal;
+  /** Warnings for the user (stderr). */
+  warn?: (line: string) => void;
+  /** `--debug` trace sink (stderr); receives hook and tap names, never values. */
+  debug?: (line: string) => void;
+}
+
+export interface Vsw {
+  readonly hooks: Hooks;
+  readonly env: Env;
+  readonly now: () => number;
+  readonly terminal: Terminal;
+  readonly warn: (line: string) => void;
+  /** The chosen keystore's name. */
+  readonly keystoreName: string;
+  /** Names of the applied plugins, in order. */
+  readonly plugins: readonly string[];
+  use(plugin: VswPlugin): Vsw;
+  /** The chosen keystore, asked of the `keystore` hook once and then remembered. */
+  keystore(): Keystore;
+}
+
+const noTerminal: Terminal = { open: () => undefined };
+
+/** Creates a `Vsw` with an empty hook table; apply built-ins with `use`. */
+export function createVsw(options: VswOptions): Vsw {
+  const hooks = createHooks();
+  const plugins: string[] = [];
+  let chosen: Keystore | undefined;
+  if (options.debug) {
+    const debug = options.debug;
+    hooks.trace.tap("debug", (line) => debug(line));
+  }
+  const vsw: Vsw = {
+    hooks,
+    env: options.env,
+    now: options.now ?? Date.now,
+    terminal: options.terminal ?? noTerminal,
+    warn: options.warn ?? (() => {}),
+    keystoreName: options.keystore ?? options.env.VSW_KEYSTORE ?? "file",
+    plugins,
+    use(plugin) {
+      plugin.apply(vsw);
+      plugins.push(plugin.name);
+      return vsw;
+    },
+    keystore() {
+      if (chosen) return chosen;
+      const name = vsw.keystoreName;
+      chosen = hooks.keystore.call({ name });
+      if (!chosen) {
+        const known = hooks.keystore.taps.map((tap) => tap.name).join(", ");
+        throw new VswError("VSW_KEYSTORE_UNKNOWN", `Keystore "${name}" is not known.`, {
+          hint: `Use --keystore with one of the keystore plugins: ${known || "(none loaded)"}.`,
+        });
+      }
+      return chosen;
+    },
+  };
+  return vsw;
+}

@@ -1,0 +1,71 @@
+import { createHash } from "node:crypto";
+import { isVswError } from "../../core/errors.js";
+import { STAGE_CACHE } from "../../core/hooks.js";
+import { type StoredSession, sessionItem } from "../../core/items.js";
+import type { PlanStep } from "../../core/types.js";
+import type { VswPlugin } from "../../core/vsw.js";
+
+const NAME = "cache-keystore";
+
+/** Options of `keystoreCache`. */
+export interface KeystoreCacheOptions {
+  /** A cached session is reused while at least this much is left (aws-vault and the SDKs use 5 min). */
+  minRemainingMs?: number;
+}
+
+/**
+ * Caches every minted session (and credential_process output) in the active keystore, encrypted
+ * like the keys. A hit costs no STS call and never loads the SDK.
+ */
+export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
+  const minRemainingMs = options.minRemainingMs ?? 5 * 60_000;
+  return {
+    name: NAME,
+    apply(vsw) {
+      vsw.hooks.cachedSession.tapPromise({ name: NAME, stage: STAGE_CACHE }, async ({ step, keystore }) => {
+        if (step.type === "keys") return undefined;
+        const name = sessionItem(step);
+        let text: string | undefined;
+        try {
+          text = await keystore.get(name);
+        } catch (error) {
+          // A damaged cache entry must not block the user: drop it and mint anew.
+          if (!isVswError(error, "VSW_KEYSTORE_CORRUPT")) throw error;
+          vsw.warn(`Dropping the unreadable cached session "${name}".`);
+          await keystore.delete(name);
+          return undefined;
+        }
+        if (text === undefined) return undefined;
+        const stored = JSON.parse(text) as StoredSession;
+        const left = (stored.credentials.expiration ?? 0) - vsw.now();
+        if (stored.fingerprint !== fingerprint(step) || left < minRemainingMs) return undefined;
+        return stored.credentials;
+      });
+      vsw.hooks.sessionCreated.tapPromise(NAME, async ({ step, keystore, credentials }) => {
+        if (step.type === "keys" || credentials.expiration === undefined) return;
+        const stored: StoredSession = { credentials, fingerprint: fingerprint(step) };
+        await keystore.set(sessionItem(step), JSON.stringify(stored), { expiresAt: credentials.expiration });
+      });
+      vsw.hooks.dropSession.tapPromise(NAME, async ({ step, keystore }) => {
+        if (step.type !== "keys") await keystore.delete(sessionItem(step));
+      });
+    },
+  };
+}
+
+/**
+ * What a cached session must have been minted for. Durations are left out on purpose: a profile
+ * reuses its 8 h GetSessionToken session minted to feed roles (credential-semantics.md).
+ */
+export function fingerprint(step: PlanStep): string {
+  const {
+    durationSeconds: _d,
+    mfaProcess: _m,
+    ...rest
+  } = step as PlanStep & {
+    durationSeconds?: number;
+    mfaProcess?: string | null;
+  };
+  const { stored: _s, ...identity } = rest as typeof rest & { stored?: boolean };
+  return createHash("sha256").update(JSON.stringify(identity)).digest("base64url");
+}

@@ -1,0 +1,39 @@
+/**
+ * The built-in plugins, in the order they are applied. Each uses exactly the API a team plugin
+ * uses; order inside a hook comes from stages, not from this list.
+ */
+import type { VswPlugin } from "../core/vsw.js";
+import { keystoreCache } from "./cache/keystore-cache.js";
+import { awsConfig } from "./config/aws-config.js";
+import { documentFormats } from "./format/documents.js";
+import { envFormat } from "./format/env.js";
+import { fileKeystore } from "./keystore/file.js";
+import { flagMfa } from "./mfa/flag.js";
+import { processMfa } from "./mfa/process.js";
+import { promptMfa } from "./mfa/prompt.js";
+import { stsSession } from "./session/sts.js";
+import { credentialProcessSource } from "./source/credential-process.js";
+import { storedKeysSource } from "./source/stored-keys.js";
+
+/** Options the CLI hands to built-ins. */
+export interface BuiltinOptions {
+  /** `--mfa-token`. */
+  mfaToken?: string | undefined;
+}
+
+/** The built-in plugins. */
+export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
+  return [
+    awsConfig(), // reads ~/.aws/config and ~/.aws/credentials
+    fileKeystore(), // the encrypted-file keystore ("file")
+    storedKeysSource(), // long-lived keys from the keystore
+    credentialProcessSource(), // credential_process sources
+    keystoreCache(), // sessions cached in the keystore (stage CACHE)
+    flagMfa({ token: options.mfaToken }), // --mfa-token
+    processMfa(), // mfa_process
+    promptMfa(), // the TTY prompt, last (stage INTERACTIVE)
+    stsSession(), // GetSessionToken / AssumeRole with the AWS SDK, loaded lazily
+    envFormat(), // env: shell code for bash, zsh, sh, fish, pwsh
+    documentFormats(), // json, ini, dotenv
+  ];
+}

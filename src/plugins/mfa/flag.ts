@@ -1,0 +1,26 @@
+import { STAGE_DEFAULT } from "../../core/hooks.js";
+import type { VswPlugin } from "../../core/vsw.js";
+
+const NAME = "mfa-flag";
+
+/** Options of `flagMfa`. */
+export interface FlagMfaOptions {
+  /** The code given with `--mfa-token`; it serves the first MFA request only (AWS accepts a code once). */
+  token?: string | undefined;
+}
+
+/** Answers the first MFA request with the `--mfa-token` code. */
+export function flagMfa(options: FlagMfaOptions = {}): VswPlugin {
+  return {
+    name: NAME,
+    apply(vsw) {
+      let token = options.token;
+      vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT - 10 }, async () => {
+        // A code is single-use at AWS: hand it out once, then let the next source answer.
+        const answer = token;
+        token = undefined;
+        return answer;
+      });
+    },
+  };
+}

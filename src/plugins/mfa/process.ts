@@ -1,0 +1,66 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { VswError } from "../../core/errors.js";
+import { STAGE_DEFAULT } from "../../core/hooks.js";
+import type { Env } from "../../core/types.js";
+import type { VswPlugin } from "../../core/vsw.js";
+
+const NAME = "mfa-process";
+
+/**
+ * Answers MFA requests of profiles with `mfa_process`: runs it with `sh -c` and takes its stdout,
+ * trimmed. Its stdin and stderr are the terminal, so it can ask the user itself (aws-vault's
+ * `mfa_process` works the same way).
+ */
+export function processMfa(): VswPlugin {
+  return {
+    name: NAME,
+    apply(vsw) {
+      vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
+        if (!request.mfaProcess) return undefined;
+        const { code, stdout } = await run(request.mfaProcess, vsw.env);
+        if (code !== 0) {
+          throw new VswError(
+            "VSW_MFA_PROCESS_FAILED",
+            `The mfa_process of profile "${request.profile}" exited with code ${code}.`,
+            { hint: "Its own error output is above; run the command by hand to see it." },
+          );
+        }
+        const token = stdout.trim();
+        if (!token) {
+          throw new VswError(
+            "VSW_MFA_PROCESS_FAILED",
+            `The mfa_process of profile "${request.profile}" printed nothing.`,
+            {
+              hint: "It must print the 6-digit code on stdout.",
+            },
+          );
+        }
+        return token;
+      });
+    },
+  };
+}
+
+function run(command: string, env: Env): Promise<{ code: number; stdout: string }> {
+  let tty: number | undefined;
+  try {
+    tty = openSync("/dev/tty", "r+");
+  } catch {
+    tty = undefined;
+  }
+  return new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+    const child = spawn("sh", ["-c", command], {
+      stdio: [tty ?? "ignore", "pipe", tty ?? "inherit"],
+      env: env as NodeJS.ProcessEnv,
+    });
+    const chunks: Buffer[] = [];
+    child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(chunks).toString("utf8") });
+    });
+  }).finally(() => {
+    if (tty !== undefined) closeSync(tty);
+  });
+}

@@ -1,0 +1,232 @@
+import { VswError } from "../../core/errors.js";
+import { STAGE_DEFAULT } from "../../core/hooks.js";
+import type { Credentials, SessionRequest, SessionStep } from "../../core/types.js";
+import type { Vsw, VswPlugin } from "../../core/vsw.js";
+
+const NAME = "session-sts";
+
+/** Options of `stsSession`. */
+export interface StsSessionOptions {
+  /** Upper bound for one call including the SDK's retries, in milliseconds. */
+  deadlineMs?: number;
+}
+
+/**
+ * Mints sessions with AWS STS (GetSessionToken, AssumeRole). The SDK is imported only when a call
+ * is really made: a cached session never loads it.
+ */
+export function stsSession(options: StsSessionOptions = {}): VswPlugin {
+  const deadlineMs = options.deadlineMs ?? 30_000;
+  return {
+    name: NAME,
+    apply(vsw) {
+      vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
+        const sdk = await loadSdk();
+        const client = makeClient(sdk, vsw, request.step, request.parent);
+        const abortSignal = AbortSignal.timeout(deadlineMs);
+        try {
+          return await call(sdk, client, request, abortSignal, (c) => makeClient(sdk, vsw, request.step, c));
+        } catch (error) {
+          throw explain(error, request);
+        } finally {
+          client.destroy();
+        }
+      });
+    },
+  };
+}
+
+type Sdk = typeof import("@aws-sdk/client-sts");
+type Client = InstanceType<Sdk["STSClient"]>;
+
+function makeClient(sdk: Sdk, vsw: Vsw, step: SessionStep, credentials: Credentials): Client {
+  return new sdk.STSClient({
+    region: step.region ?? "us-east-1",
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    },
+    endpoint: endpointFor(vsw, step),
+    // `sts_regional_endpoints = legacy` keeps the global endpoint, as the AWS CLI does.
+    useGlobalEndpoint: step.stsRegionalEndpoints === "legacy",
+    // The SDK's standard retry mode backs off on throttling and 5xx; the deadline bounds the total.
+    maxAttempts: 4,
+    retryMode: "standard",
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 },
+  });
+}
+
+async function loadSdk(): Promise<Sdk> {
+  // The SDK warns about Node versions on first use; the user cannot act on it, so it is silenced.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  return import("@aws-sdk/client-sts");
+}
+
+/** Endpoint precedence as the SDK documents it: service variable, global variable, profile's endpoint_url. */
+function endpointFor(vsw: Vsw, step: SessionStep): string | undefined {
+  return vsw.env.AWS_ENDPOINT_URL_STS || vsw.env.AWS_ENDPOINT_URL || step.endpointUrl || undefined;
+}
+
+async function call(
+  sdk: Sdk,
+  client: Client,
+  { step, mfaToken }: SessionRequest,
+  abortSignal: AbortSignal,
+  clientFor: (credentials: Credentials) => Client,
+): Promise<Credentials> {
+  const mfa = step.mfaSerial && mfaToken ? { SerialNumber: step.mfaSerial, TokenCode: mfaToken } : {};
+  if (step.type === "GetSessionToken") {
+    const out = await client.send(
+      new sdk.GetSessionTokenCommand({ DurationSeconds: step.durationSeconds, ...mfa }),
+      {
+        abortSignal,
+      },
+    );
+    const credentials = fromSts(out.Credentials, step);
+    credentials.accountId = accountOf(step.mfaSerial);
+    if (!credentials.accountId) {
+      // No MFA ARN to read the account from: ask STS once, only when minting (never on a cache hit).
+      const who = clientFor(credentials);
+      try {
+        const identity = await who.send(new sdk.GetCallerIdentityCommand({}), { abortSignal });
+        credentials.accountId = identity.Account;
+      } finally {
+        who.destroy();
+      }
+    }
+    return credentials;
+  }
+  const tags = Object.entries(step.sessionTags).map(([Key, Value]) => ({ Key, Value }));
+  const out = await client.send(
+    new sdk.AssumeRoleCommand({
+      RoleArn: step.roleArn,
+      RoleSessionName: step.roleSessionName,
+      DurationSeconds: step.durationSeconds,
+      ...(step.externalId ? { ExternalId: step.externalId } : {}),
+      ...(step.sourceIdentity ? { SourceIdentity: step.sourceIdentity } : {}),
+      ...(tags.length ? { Tags: tags } : {}),
+      ...(step.transitiveTagKeys.length ? { TransitiveTagKeys: step.transitiveTagKeys } : {}),
+      ...mfa,
+    }),
+    { abortSignal },
+  );
+  const credentials = fromSts(out.Credentials, step);
+  credentials.accountId = accountOf(out.AssumedRoleUser?.Arn) ?? accountOf(step.roleArn);
+  return credentials;
+}
+
+interface StsCredentials {
+  AccessKeyId?: string | undefined;
+  SecretAccessKey?: string | undefined;
+  SessionToken?: string | undefined;
+  Expiration?: Date | undefined;
+}
+
+function fromSts(c: StsCredentials | undefined, step: SessionStep): Credentials {
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+    throw new VswError(
+      "VSW_STS_ERROR",
+      `STS answered ${step.type} for "${step.profile}" without credentials.`,
+      {
+        hint: "Check the STS endpoint (endpoint_url, AWS_ENDPOINT_URL_STS).",
+      },
+    );
+  }
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: c.Expiration.getTime(),
+  };
+}
+
+/** The 12-digit account of an ARN (`arn:aws:iam::111111111111:mfa/me`), if it is one. */
+function accountOf(arn: string | null | undefined): string | undefined {
+  return arn ? /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1] : undefined;
+}
+
+interface AwsErrorShape {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Maps an STS or network failure to one clear sentence with a hint; never includes a secret. */
+function explain(error: unknown, { step, parent }: SessionRequest): VswError {
+  if (error instanceof VswError) return error;
+  const e = (error ?? {}) as AwsErrorShape;
+  const code = e.name ?? e.code ?? "Error";
+  const message = (e.message ?? String(error)).trim();
+  const what = step.type === "AssumeRole" ? `AssumeRole on ${step.roleArn}` : "GetSessionToken";
+  const options = { cause: error };
+  if (/MultiFactorAuthentication failed/i.test(message)) {
+    return new VswError(
+      "VSW_MFA_FAILED",
+      `AWS rejected the MFA code for "${step.mfaSerial}": wrong, or already used — AWS accepts each code once.`,
+      { ...options, hint: "Wait for the next code and try again. Nothing was cached." },
+    );
+  }
+  if (code === "ExpiredToken" || code === "ExpiredTokenException") {
+    return new VswError("VSW_STS_EXPIRED", `STS says the session used for ${what} has expired.`, {
+      ...options,
+      hint: parent.sessionToken ? "Run `vsw clear` and try again." : "Check the system clock.",
+    });
+  }
+  if (code === "AccessDenied" || code === "AccessDeniedException") {
+    return new VswError(
+      "VSW_STS_ACCESS_DENIED",
+      `AWS denied ${what} for profile "${step.profile}": ${message}`,
+      {
+        ...options,
+        hint:
+          step.type === "AssumeRole"
+            ? "Check the role's trust policy (principal, MFA condition, external_id) and the caller's permissions."
+            : "Check the user's permissions and MFA device.",
+      },
+    );
+  }
+  if (code === "InvalidClientTokenId" || code === "SignatureDoesNotMatch") {
+    return new VswError("VSW_STS_ERROR", `AWS did not accept the credentials used for ${what} (${code}).`, {
+      ...options,
+      hint: parent.sessionToken
+        ? "The cached session is no longer valid: run `vsw clear` and try again."
+        : `The stored keys are wrong or deactivated: store new ones with \`vsw add ${step.profile}\`.`,
+    });
+  }
+  if (isNetworkError(e, code)) {
+    return new VswError(
+      "VSW_STS_UNREACHABLE",
+      `The STS endpoint could not be reached for ${what} (${code}).`,
+      {
+        ...options,
+        hint: "Check the network, region, endpoint_url and AWS_ENDPOINT_URL_STS.",
+      },
+    );
+  }
+  return new VswError(
+    "VSW_STS_ERROR",
+    `STS failed ${what} for profile "${step.profile}": ${code}: ${message}`,
+    {
+      ...options,
+      hint: code === "Throttling" ? "STS is throttling requests; wait a moment and retry." : undefined,
+    },
+  );
+}
+
+function isNetworkError(e: AwsErrorShape, code: string): boolean {
+  return (
+    [
+      "ECONNREFUSED",
+      "ENOTFOUND",
+      "ETIMEDOUT",
+      "ECONNRESET",
+      "EHOSTUNREACH",
+      "TimeoutError",
+      "AbortError",
+    ].includes(code) ||
+    (e.$metadata?.httpStatusCode === undefined &&
+      /ECONNREFUSED|ENOTFOUND|socket hang up|timed? ?out/i.test(e.message ?? ""))
+  );
+}

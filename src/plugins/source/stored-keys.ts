@@ -1,0 +1,31 @@
+import { VswError } from "../../core/errors.js";
+import { STAGE_DEFAULT } from "../../core/hooks.js";
+import { keysItem, type StoredKeys } from "../../core/items.js";
+import type { VswPlugin } from "../../core/vsw.js";
+
+const NAME = "source-stored-keys";
+
+/** Answers `keys` steps with the long-lived keys kept in the keystore by `vsw add`. */
+export function storedKeysSource(): VswPlugin {
+  return {
+    name: NAME,
+    apply(vsw) {
+      vsw.hooks.sourceCredentials.tapPromise(
+        { name: NAME, stage: STAGE_DEFAULT },
+        async ({ step, keystore }) => {
+          if (step.type !== "keys") return undefined;
+          const text = await keystore.get(keysItem(step.profile));
+          if (text === undefined) {
+            throw new VswError(
+              "VSW_KEYS_NOT_FOUND",
+              `Profile "${step.profile}" has no long-lived keys in the "${keystore.name}" keystore.`,
+              { hint: `Store them with: vsw add ${step.profile}` },
+            );
+          }
+          const keys = JSON.parse(text) as StoredKeys;
+          return { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey };
+        },
+      );
+    },
+  };
+}
