@@ -1,0 +1,206 @@
+/**
+ * Reader of the AWS shared config and credentials files. Hand-written, as the AWS SDK for
+ * JavaScript v3 (`@smithy/shared-ini-file-loader`) does: the npm `ini` package splits section names
+ * on dots (`[profile my.org]` breaks) and cuts `a#b` values. Pure: text in, sections out.
+ */
+import { VswError } from "./errors.js";
+
+/** What a section header declares. `other` sections (`[plugins]`, a bare `[prod]` in the config file) are kept but ignored. */
+export type IniSectionKind = "default" | "profile" | "sso-session" | "services" | "other";
+
+/** Which file a text comes from: their section headers differ (`[profile x]` versus `[x]`). */
+export type IniFileKind = "config" | "credentials";
+
+/** One section of an ini file, as written (a section written twice appears twice). */
+export interface IniSection {
+  kind: IniSectionKind;
+  /** The name inside the header: `prod` for `[profile prod]`, the whole header for `other`. */
+  name: string;
+  /** 1-based line of the header. */
+  line: number;
+  /** Lower-cased key → trimmed value; sub-properties as `parent.key` (`s3.max_concurrent_requests`). */
+  values: Record<string, string>;
+  /** Lower-cased key → 1-based line where its value was read. */
+  lines: Record<string, number>;
+}
+
+/** Where a value was read. */
+export interface Origin {
+  file: string;
+  line: number;
+}
+
+/** A profile (or a `[services]` block) merged from every section that declares it. */
+export interface ProfileConfig {
+  name: string;
+  /** Merged values (null-prototype object: a `__proto__` key is plain data). */
+  values: Record<string, string>;
+  /** File and line of the first section declaring it (the config file's, when both files do). */
+  file: string;
+  line: number;
+  /** Key → where the winning value was read. */
+  origins: Record<string, Origin>;
+}
+
+/** Everything the resolver needs from the two files. */
+export interface AwsConfig {
+  /** Profile name → merged profile, in order of first appearance (config file first). */
+  profiles: Map<string, ProfileConfig>;
+  /** `[services NAME]` blocks of the config file, by name. */
+  services: Map<string, ProfileConfig>;
+  /** Names of config-file sections that are not profiles (`[prod]` instead of `[profile prod]`). */
+  ignoredSections: string[];
+}
+
+/**
+ * Parses the text of an AWS config (`kind = "config"`) or credentials (`kind = "credentials"`) file.
+ * Keys are lower-cased, names keep their case, `#`/`;` start a comment at the start of a line or
+ * after whitespace. A line that is neither a header, `key = value`, a comment nor blank is a
+ * `VSW_CONFIG_INVALID` naming `file` and the line.
+ */
+export function parseAwsIni(text: string, file: string, kind: IniFileKind = "config"): IniSection[] {
+  const sections: IniSection[] = [];
+  let current: IniSection | undefined;
+  // The key whose empty value opened a block of indented sub-properties (`s3 =` then `  x = 1`).
+  let parent: string | undefined;
+  const rows = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (const [index, raw] of rows.entries()) {
+    const lineNo = index + 1;
+    const content = stripComment(raw);
+    const trimmed = content.trim();
+    if (trimmed === "") continue;
+    if (trimmed.startsWith("[")) {
+      if (!trimmed.endsWith("]") || trimmed.slice(1, -1).trim() === "") {
+        throw malformed(file, lineNo, "a section header like [profile NAME] with a closing bracket");
+      }
+      current = newSection(trimmed.slice(1, -1).trim(), lineNo, kind);
+      sections.push(current);
+      parent = undefined;
+      continue;
+    }
+    const eq = trimmed.indexOf("=");
+    if (eq <= 0) throw malformed(file, lineNo, "a line of the form key = value");
+    if (!current) throw malformed(file, lineNo, "a [section] header before the first key");
+    const key = trimmed.slice(0, eq).trim().toLowerCase();
+    const value = trimmed.slice(eq + 1).trim();
+    const indented = /^\s/.test(content);
+    if (indented && parent !== undefined) {
+      // Why: the AWS CLI's nested settings (`s3 =` + indented lines) must not break the parse; they
+      // are kept under a dotted key, as the SDK for JavaScript does, where no honoured key can clash.
+      setValue(current, `${parent}.${key}`, value, lineNo);
+      continue;
+    }
+    setValue(current, key, value, lineNo);
+    parent = value === "" ? key : undefined;
+  }
+  return sections;
+}
+
+/**
+ * Reads both files and merges them as the AWS CLI does: sections naming the same profile merge in
+ * file order (later keys win), and a credentials-file value beats the config file's for the same key.
+ */
+export function loadAwsConfig(
+  configText: string,
+  configFile: string,
+  credentialsText: string,
+  credentialsFile: string,
+): AwsConfig {
+  const profiles = new Map<string, ProfileConfig>();
+  const services = new Map<string, ProfileConfig>();
+  const ignoredSections: string[] = [];
+  for (const section of parseAwsIni(configText, configFile, "config")) {
+    // Why: `[default]` and `[profile default]` both name the default profile (AWS CLI and SDK).
+    if (section.kind === "default" || section.kind === "profile") mergeInto(profiles, section, configFile);
+    else if (section.kind === "services") mergeInto(services, section, configFile);
+    else if (section.kind === "other") ignoredSections.push(section.name);
+  }
+  // Merged second, so its values overwrite the config file's (botocore's order).
+  for (const section of parseAwsIni(credentialsText, credentialsFile, "credentials")) {
+    mergeInto(profiles, section, credentialsFile);
+  }
+  return { profiles, services, ignoredSections };
+}
+
+/** The merged profiles of both files, by name (see {@link loadAwsConfig}). */
+export function loadProfiles(
+  configText: string,
+  configFile: string,
+  credentialsText: string,
+  credentialsFile: string,
+): Map<string, ProfileConfig> {
+  return loadAwsConfig(configText, configFile, credentialsText, credentialsFile).profiles;
+}
+
+/**
+ * Every profile name a user can switch to (`vsw list`, shell completion): the profiles of both
+ * files in order of first appearance, then the names that only have stored keys, sorted.
+ */
+export function profileNames(
+  profiles: ReadonlyMap<string, ProfileConfig>,
+  storedKeys: Iterable<string> = [],
+): string[] {
+  const names = [...profiles.keys()];
+  const extra = [...new Set(storedKeys)].filter((name) => !profiles.has(name)).sort();
+  return [...names, ...extra];
+}
+
+/** Cuts a `#` or `;` comment that starts the line or follows whitespace; `a#b` stays a value. */
+function stripComment(line: string): string {
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if ((c === "#" || c === ";") && (i === 0 || /\s/.test(line[i - 1] ?? ""))) return line.slice(0, i);
+  }
+  return line;
+}
+
+function newSection(header: string, line: number, kind: IniFileKind): IniSection {
+  const section = (k: IniSectionKind, name: string): IniSection => ({
+    kind: k,
+    name,
+    line,
+    values: Object.create(null) as Record<string, string>,
+    lines: Object.create(null) as Record<string, number>,
+  });
+  // Why: in the credentials file every section is a profile and the header is its name, verbatim.
+  if (kind === "credentials") return section("profile", header);
+  if (header === "default") return section("default", "default");
+  const match = /^(profile|sso-session|services)\s+(.+)$/.exec(header);
+  if (!match?.[1] || !match[2]) return section("other", header);
+  return section(match[1] as IniSectionKind, unquote(match[2].trim()));
+}
+
+/** `[profile "my prod"]` names `my prod`: botocore (shlex) and the JS SDK both accept quotes. */
+function unquote(name: string): string {
+  const quoted = /^(["'])(.+)\1$/.exec(name);
+  return quoted?.[2] ?? name;
+}
+
+function setValue(section: IniSection, key: string, value: string, line: number): void {
+  section.values[key] = value;
+  section.lines[key] = line;
+}
+
+function mergeInto(target: Map<string, ProfileConfig>, section: IniSection, file: string): void {
+  let merged = target.get(section.name);
+  if (!merged) {
+    merged = {
+      name: section.name,
+      values: Object.create(null) as Record<string, string>,
+      file,
+      line: section.line,
+      origins: Object.create(null) as Record<string, Origin>,
+    };
+    target.set(section.name, merged);
+  }
+  for (const [key, value] of Object.entries(section.values)) {
+    merged.values[key] = value;
+    merged.origins[key] = { file, line: section.lines[key] ?? section.line };
+  }
+}
+
+function malformed(file: string, line: number, expected: string): VswError {
+  return new VswError("VSW_CONFIG_INVALID", `Line ${line} of "${file}" is not valid: expected ${expected}.`, {
+    hint: "Fix or comment out the line (a comment starts with # or ;).",
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * The profile half of the resolver: `include_profile` merging, the `source_profile` walk with cycle
+ * detection, and the per-profile checks. Pure, like `resolve.ts`, which turns the walk into a plan.
+ */
+import type { AwsConfig, Origin } from "./config.js";
+import { VswError } from "./errors.js";
+import { validateProfile, where } from "./resolve-validate.js";
+
+/** Where a value of a resolved profile was read, including the profile that declared it. */
+export interface ValueOrigin extends Origin {
+  profile: string;
+}
+
+/** A profile with `include_profile` applied; empty values count as unset. */
+export interface ResolvedProfile {
+  name: string;
+  values: Record<string, string>;
+  origins: Record<string, ValueOrigin>;
+}
+
+/** What the walk needs besides the files. */
+export interface ProfileContext {
+  config: AwsConfig;
+  configFile: string;
+  credentialsFile: string;
+  storedKeys: ReadonlySet<string>;
+}
+
+/** The result of following `source_profile` from the target. */
+export interface Chain {
+  /** Every profile visited, from the target down to the source. */
+  path: ResolvedProfile[];
+  /** Where the credentials come from: stored keys or a `credential_process`. */
+  source: ResolvedProfile;
+  /** Profiles with `role_arn`, source-first: the order of the AssumeRole calls. */
+  roles: ResolvedProfile[];
+}
+
+/** Whether `name` is a profile at all: a section in either file, or stored keys. */
+export function profileExists(ctx: ProfileContext, name: string): boolean {
+  return ctx.config.profiles.has(name) || ctx.storedKeys.has(name);
+}
+
+/**
+ * Applies `include_profile` recursively: the profile's own values win, included profiles fill the
+ * keys it does not set (aws-vault's rule). A cycle is a `VSW_PROFILE_CYCLE` with the path.
+ */
+export function resolveProfile(
+  ctx: ProfileContext,
+  name: string,
+  path: readonly string[] = [],
+): ResolvedProfile {
+  if (path.includes(name)) {
+    throw new VswError(
+      "VSW_PROFILE_CYCLE",
+      `Profile "${path[0]}" has an include_profile cycle: ${[...path, name].join(" → ")}.`,
+      { hint: "Remove one include_profile line of the cycle." },
+    );
+  }
+  const values = Object.create(null) as Record<string, string>;
+  const origins = Object.create(null) as Record<string, ValueOrigin>;
+  const own = ctx.config.profiles.get(name);
+  for (const [key, value] of Object.entries(own?.values ?? {})) {
+    // Why: `region =` with nothing after it is unset, so an included profile may still fill it.
+    if (value === "") continue;
+    values[key] = value;
+    origins[key] = { profile: name, file: own?.origins[key]?.file ?? "", line: own?.origins[key]?.line ?? 0 };
+  }
+  const resolved: ResolvedProfile = { name, values, origins };
+  const include = values.include_profile;
+  if (include === undefined) return resolved;
+  requireReference(ctx, resolved, "include_profile");
+  const base = resolveProfile(ctx, include, [...path, name]);
+  for (const [key, value] of Object.entries(base.values)) {
+    if (key in values) continue;
+    values[key] = value;
+    const origin = base.origins[key];
+    if (origin) origins[key] = origin;
+  }
+  return resolved;
+}
+
+/**
+ * Follows `source_profile` from `target` to the profile that holds the credentials, checking every
+ * profile on the way. Cycles are `VSW_PROFILE_CYCLE` errors with the path (aws-vault recursed
+ * forever, 99designs#1211).
+ */
+export function walkChain(ctx: ProfileContext, target: string): Chain {
+  const names = [target];
+  const path: ResolvedProfile[] = [];
+  const roles: ResolvedProfile[] = [];
+  let name = target;
+  for (;;) {
+    const profile = resolveProfile(ctx, name);
+    rejectUnsupported(profile);
+    validateProfile(profile);
+    path.push(profile);
+    const { role_arn: roleArn, source_profile: next } = profile.values;
+    if (roleArn !== undefined) roles.unshift(profile);
+    if (next === undefined) {
+      if (roleArn !== undefined) {
+        throw new VswError(
+          "VSW_CONFIG_INVALID",
+          `Profile "${name}" sets role_arn ${where(profile, "role_arn")} but no source_profile, so nothing can assume the role.`,
+          { hint: `Add "source_profile = NAME" naming the profile whose keys assume the role.` },
+        );
+      }
+      return { path, source: profile, roles };
+    }
+    // Why: the AWS CLI lets a profile name itself as source_profile to mean "my own static keys";
+    // without stored keys that is a loop like any other.
+    if (next === name && ctx.storedKeys.has(name)) return { path, source: profile, roles };
+    if (names.includes(next)) {
+      throw new VswError(
+        "VSW_PROFILE_CYCLE",
+        `Profile "${target}" has a source_profile cycle: ${[...names, next].join(" → ")}.`,
+        {
+          hint:
+            next === name
+              ? `A profile may name itself as source_profile only when vsw holds its keys: run "vsw add ${name}".`
+              : "Point one source_profile of the cycle at the profile that holds the keys.",
+        },
+      );
+    }
+    requireReference(ctx, profile, "source_profile");
+    names.push(next);
+    name = next;
+  }
+}
+
+function requireReference(ctx: ProfileContext, profile: ResolvedProfile, key: string): void {
+  const ref = profile.values[key] ?? "";
+  if (profileExists(ctx, ref)) return;
+  throw new VswError(
+    "VSW_CONFIG_INVALID",
+    `Profile "${profile.name}" names ${key} "${ref}" ${where(profile, key)}, which is in neither "${ctx.configFile}" nor "${ctx.credentialsFile}" and has no stored keys.`,
+    { hint: `Add [profile ${ref}] to the config file, or store its keys with "vsw add ${ref}".` },
+  );
+}
+
+const SSO_KEYS = ["sso_session", "sso_start_url", "sso_account_id", "sso_role_name"];
+
+/** Credential sources the AWS CLI knows but vsw deliberately does not take over. */
+function rejectUnsupported(profile: ResolvedProfile): void {
+  const { name, values } = profile;
+  const sso = SSO_KEYS.find((key) => values[key] !== undefined);
+  if (sso !== undefined) {
+    throw new VswError(
+      "VSW_CONFIG_UNSUPPORTED",
+      `Profile "${name}" uses AWS IAM Identity Center (${sso} ${where(profile, sso)}), which vsw does not support.`,
+      { hint: `Use "aws sso login --profile ${name}" for this profile.` },
+    );
+  }
+  if (values.credential_source !== undefined) {
+    throw new VswError(
+      "VSW_CONFIG_UNSUPPORTED",
+      `Profile "${name}" sets credential_source "${values.credential_source}" ${where(profile, "credential_source")}, but vsw takes credentials only from its keystore or a credential_process.`,
+      { hint: `Replace credential_source with "source_profile = NAME" naming a profile with stored keys.` },
+    );
+  }
+  if (values.web_identity_token_file !== undefined) {
+    throw new VswError(
+      "VSW_CONFIG_UNSUPPORTED",
+      `Profile "${name}" sets web_identity_token_file ${where(profile, "web_identity_token_file")}, which vsw does not support.`,
+      { hint: "Web identity is meant for workloads; let the AWS SDK read it directly." },
+    );
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The pure profile resolver: config text, credentials text, the names with stored keys, the
+ * environment and the flags in; an ordered plan out (docs/credential-semantics.md, "The plan").
+ * No I/O, no `process.env`: `vsw plan` prints the result and tests assert on it offline.
+ */
+import { loadAwsConfig } from "./config.js";
+import { VswError } from "./errors.js";
+import {
+  type Chain,
+  type ProfileContext,
+  profileExists,
+  type ResolvedProfile,
+  walkChain,
+} from "./resolve-profile.js";
+import { parseKeys, parseTags, validateOverride } from "./resolve-validate.js";
+import type {
+  AssumeRoleStep,
+  GetSessionTokenStep,
+  Plan,
+  ResolveInput,
+  SessionStep,
+  SourceStep,
+  StsTarget,
+} from "./types.js";
+
+/** AWS caps AssumeRole at 1 h when the caller holds temporary credentials ("role chaining"). */
+const CHAINED_MAX = 3600;
+/** Default length of the last session, AssumeRole or GetSessionToken (aws-vault's and the CLI's). */
+const DEFAULT_DURATION = 3600;
+/** A GetSessionToken session that only feeds roles lives 8 h, so one MFA code serves a working day. */
+const FEEDER_DURATION = 28800;
+/** STS limits: AssumeRole 900..43200 s, GetSessionToken 900..129600 s. */
+const ROLE_MAX = 43200;
+const SESSION_TOKEN_MAX = 129600;
+
+/**
+ * Turns `input.profile` into a plan: a source step (stored keys or `credential_process`) followed by
+ * the STS calls that lead to the profile's credentials, each with its MFA serial and duration.
+ * Throws `VswError` (`VSW_PROFILE_NOT_FOUND`, `VSW_PROFILE_CYCLE`, `VSW_CONFIG_INVALID`,
+ * `VSW_CONFIG_UNSUPPORTED`, `VSW_USAGE`) instead of guessing.
+ */
+export function resolvePlan(input: ResolveInput): Plan {
+  const config = loadAwsConfig(
+    input.configText,
+    input.configFile,
+    input.credentialsText,
+    input.credentialsFile,
+  );
+  const ctx: ProfileContext = {
+    config,
+    configFile: input.configFile,
+    credentialsFile: input.credentialsFile,
+    storedKeys: input.storedKeys,
+  };
+  if (!profileExists(ctx, input.profile)) throw notFound(ctx, input.profile);
+  const chain = walkChain(ctx, input.profile);
+  const target = chain.path[0] ?? chain.source;
+  const region = resolveRegion(target, input);
+  return { profile: input.profile, region, steps: buildSteps({ input, ctx, chain, target, region }) };
+}
+
+/** Per-plan context of the step builders. */
+interface Planner {
+  input: ResolveInput;
+  ctx: ProfileContext;
+  chain: Chain;
+  target: ResolvedProfile;
+  region: string | null;
+}
+
+type Serial = { mfaSerial: string | null; mfaProcess: string | null };
+
+/**
+ * The MFA serial of the step made for `profile`. Why: `--mfa-serial` and `AWS_MFA_SERIAL` override
+ * only the target's own (last) step; `mfa_process` belongs to the serial the profile declares, so an
+ * overriding serial gets none.
+ */
+function serialFor(p: Planner, profile: ResolvedProfile, last: boolean): Serial {
+  const configured = profile.values.mfa_serial ?? null;
+  const flag = last ? nonEmpty(p.input.flags.mfaSerial) : undefined;
+  const fromEnv = last ? nonEmpty(p.input.env.AWS_MFA_SERIAL) : undefined;
+  if (flag !== undefined) validateOverride("mfa_serial", flag, "--mfa-serial");
+  else if (fromEnv !== undefined) validateOverride("mfa_serial", fromEnv, "AWS_MFA_SERIAL");
+  const mfaSerial = flag ?? fromEnv ?? configured;
+  const declared = mfaSerial !== null && mfaSerial === configured;
+  return { mfaSerial, mfaProcess: declared ? (profile.values.mfa_process ?? null) : null };
+}
+
+/** Precedence for the last step: `--duration` > `duration_seconds` > 1 h; earlier steps skip the flag. */
+function durationFor(p: Planner, profile: ResolvedProfile, last: boolean): number {
+  const configured = profile.values.duration_seconds;
+  const flag = last ? p.input.flags.durationSeconds : undefined;
+  return flag ?? (configured === undefined ? DEFAULT_DURATION : Number(configured));
+}
+
+/**
+ * Where the STS call for `profile` goes. The last step uses the plan's region (flag > env >
+ * profile); an earlier step its own profile's region, else the plan's, as the AWS CLI sends every
+ * call of a chain to the selected profile's region. Endpoint settings fall back to the target's.
+ */
+function stsFor(p: Planner, profile: ResolvedProfile, last: boolean): Omit<StsTarget, "mfaProcess"> {
+  return {
+    region: last ? p.region : (profile.values.region ?? p.region),
+    endpointUrl: endpointOf(p, profile) ?? endpointOf(p, p.target),
+    stsRegionalEndpoints:
+      profile.values.sts_regional_endpoints ?? p.target.values.sts_regional_endpoints ?? null,
+  };
+}
+
+/** Why: AWS documents a `[services]` block's `sts = endpoint_url` as beating the profile's `endpoint_url`. */
+function endpointOf(p: Planner, profile: ResolvedProfile): string | null {
+  const block = profile.values.services;
+  const scoped =
+    block === undefined ? undefined : p.ctx.config.services.get(block)?.values["sts.endpoint_url"];
+  return nonEmpty(scoped) ?? profile.values.endpoint_url ?? null;
+}
+
+/** Why: the session name shows in CloudTrail; flag > `AWS_ROLE_SESSION_NAME` > profile > user-derived. */
+function sessionNameFor(p: Planner, profile: ResolvedProfile, last: boolean): string {
+  const { flags, env } = p.input;
+  const flag = last ? nonEmpty(flags.roleSessionName) : undefined;
+  const fromEnv = last ? nonEmpty(env.AWS_ROLE_SESSION_NAME) : undefined;
+  if (flag !== undefined) validateOverride("role_session_name", flag, "--role-session-name");
+  else if (fromEnv !== undefined) validateOverride("role_session_name", fromEnv, "AWS_ROLE_SESSION_NAME");
+  return (
+    flag ??
+    fromEnv ??
+    profile.values.role_session_name ??
+    defaultSessionName(nonEmpty(env.USER) ?? env.USERNAME)
+  );
+}
+
+function buildSteps(p: Planner): [SourceStep, ...SessionStep[]] {
+  const { source, roles } = p.chain;
+  const { flags, storedKeys } = p.input;
+  const command = source.values.credential_process;
+  const sourceStep: SourceStep =
+    command === undefined
+      ? { type: "keys", profile: source.name, stored: storedKeys.has(source.name) }
+      : { type: "credential_process", profile: source.name, command };
+  const last = roles.at(-1);
+  if (flags.noSession) {
+    // Why: --no-session means "the stored keys themselves"; a role has no long-lived keys to hand out.
+    if (last !== undefined) {
+      throw new VswError(
+        "VSW_USAGE",
+        `--no-session hands out long-lived keys, but profile "${p.input.profile}" is the role "${last.values.role_arn}".`,
+        { hint: `Drop --no-session, or ask for the keys of its source profile "${source.name}".` },
+      );
+    }
+    return [sourceStep];
+  }
+  if (last === undefined) {
+    // A credential_process hands out what it hands out; GetSessionToken on temporary keys would fail.
+    if (sourceStep.type === "credential_process") return [sourceStep];
+    checkFlagDuration(p, SESSION_TOKEN_MAX, "GetSessionToken");
+    return [
+      sourceStep,
+      sessionToken(p, source, serialFor(p, source, true), durationFor(p, source, true), true),
+    ];
+  }
+  checkFlagDuration(p, ROLE_MAX, "AssumeRole");
+  const steps: [SourceStep, ...SessionStep[]] = [sourceStep];
+  // The serial whose MFA the current credentials already carry, and whether they are temporary.
+  // Why: a credential_process source counts as long-lived (chained: false): its output may be either,
+  // and asking for the full duration lets STS decide instead of silently capping a key's session.
+  let mfaDone: string | null = null;
+  let temporary = false;
+  const first = roles[0];
+  if (first !== undefined && sourceStep.type === "keys") {
+    const sourceSerial = source.values.mfa_serial;
+    const firstLast = first === last;
+    // Why: the aws-vault rule: when the first role shares its source's serial and stays within 1 h,
+    // one MFA'd GetSessionToken (8 h) feeds every such role without asking for MFA again. Asking for
+    // more than 1 h skips it, because a role assumed with temporary credentials is capped at 1 h.
+    if (
+      sourceSerial !== undefined &&
+      serialFor(p, first, firstLast).mfaSerial === sourceSerial &&
+      durationFor(p, first, firstLast) <= CHAINED_MAX
+    ) {
+      steps.push(sessionToken(p, source, serialFor(p, source, false), FEEDER_DURATION, false));
+      mfaDone = sourceSerial;
+      temporary = true;
+    }
+  }
+  for (const role of roles) {
+    const isLast = role === last;
+    const serial = serialFor(p, role, isLast);
+    // Why: credentials that already carry this serial's MFA need no second code ("MFA once").
+    const ask = serial.mfaSerial !== null && serial.mfaSerial !== mfaDone;
+    if (ask) mfaDone = serial.mfaSerial;
+    const duration = durationFor(p, role, isLast);
+    steps.push(
+      assumeRole(p, role, isLast, ask ? serial : { mfaSerial: null, mfaProcess: null }, duration, temporary),
+    );
+    temporary = true;
+  }
+  return steps;
+}
+
+function sessionToken(
+  p: Planner,
+  profile: ResolvedProfile,
+  serial: Serial,
+  durationSeconds: number,
+  last: boolean,
+): GetSessionTokenStep {
+  return {
+    type: "GetSessionToken",
+    profile: profile.name,
+    ...serial,
+    durationSeconds,
+    ...stsFor(p, profile, last),
+  };
+}
+
+function assumeRole(
+  p: Planner,
+  role: ResolvedProfile,
+  last: boolean,
+  serial: Serial,
+  duration: number,
+  chained: boolean,
+): AssumeRoleStep {
+  const v = role.values;
+  return {
+    type: "AssumeRole",
+    profile: role.name,
+    roleArn: v.role_arn ?? "",
+    ...serial,
+    // Why: a chained call asking for more than 1 h would be rejected by AWS; cap it instead.
+    durationSeconds: chained ? Math.min(duration, CHAINED_MAX) : duration,
+    externalId: v.external_id ?? null,
+    roleSessionName: sessionNameFor(p, role, last),
+    sourceIdentity: v.source_identity ?? null,
+    // fromEntries defines keys as data, so a `__proto__` tag cannot touch a prototype.
+    sessionTags: Object.fromEntries(Object.entries(parseTags(v.session_tags ?? "") ?? {})),
+    transitiveTagKeys: parseKeys(v.transitive_session_tags ?? "") ?? [],
+    chained,
+    ...stsFor(p, role, last),
+  };
+}
+
+/**
+ * Region of the plan: `--region` > `AWS_REGION` > `AWS_DEFAULT_REGION` > the target's own `region`
+ * (or its include_profile's) > none. Source profiles' regions are not inherited (AWS CLI, aws-vault).
+ */
+function resolveRegion(target: ResolvedProfile, input: ResolveInput): string | null {
+  const { flags, env } = input;
+  if (nonEmpty(flags.region) !== undefined) {
+    validateOverride("region", flags.region ?? "", "--region");
+    return flags.region ?? null;
+  }
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
+    const value = nonEmpty(env[name]);
+    if (value === undefined) continue;
+    // Why: inside a shell vsw already switched, the region variables are the previous profile's,
+    // exported by vsw itself next to VSW_REGION; honouring them would carry dev's region into prod.
+    if (nonEmpty(env.VSW_PROFILE) !== undefined && value === env.VSW_REGION) continue;
+    validateOverride("region", value, name);
+    return value;
+  }
+  return target.values.region ?? null;
+}
+
+function checkFlagDuration(p: Planner, max: number, call: string): void {
+  const seconds = p.input.flags.durationSeconds;
+  if (seconds === undefined || (Number.isInteger(seconds) && seconds >= 900 && seconds <= max)) return;
+  throw new VswError(
+    "VSW_USAGE",
+    `--duration ${seconds}s is out of range: ${call} takes 900 to ${max} seconds.`,
+    {
+      hint: `Ask for a duration from 15m to ${max / 3600}h.`,
+    },
+  );
+}
+
+/** `vsw-<user>` restricted to STS's `[\w+=,.@-]`, accents folded (`Jörg` → `vsw-Jorg`), at most 64 characters. */
+export function defaultSessionName(user: string | undefined): string {
+  const name = (user ?? "")
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .replace(/[^\w+=,.@-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return `vsw-${name || "session"}`.slice(0, 64);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function notFound(ctx: ProfileContext, name: string): VswError {
+  const bare = ctx.config.ignoredSections.includes(name);
+  // Why: never fall back to [default] (aws-vault bug ByteNess#377): the wrong account is worse than none.
+  return new VswError(
+    "VSW_PROFILE_NOT_FOUND",
+    `Profile "${name}" is in neither "${ctx.configFile}" nor "${ctx.credentialsFile}" and has no stored keys.`,
+    {
+      hint: bare
+        ? `The config file has a section [${name}]; there a profile is written [profile ${name}].`
+        : `Run "vsw list" to see the profiles, or "vsw add ${name}" to store keys for it.`,
+    },
+  );
+}
