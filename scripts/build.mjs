@@ -60,7 +60,8 @@ const vendorPlugin = {
 
 await build({
   ...common,
-  banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+  // tapable (CommonJS) requires only builtins; getBuiltinModule avoids loading node:module at start-up.
+  banner: { js: "#!/usr/bin/env node\nconst require = (id) => process.getBuiltinModule(id);" },
   entryPoints: ["src/cli/bin.ts"],
   outfile: new URL("vsw.js", dist).pathname,
   define: { VSW_VERSION: JSON.stringify(pkg.version) },

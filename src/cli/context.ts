@@ -1,6 +1,4 @@
-import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseDuration } from "../core/duration.js";
 import { VswError } from "../core/errors.js";
 import type { ResolveFlags } from "../core/types.js";
@@ -56,6 +54,8 @@ export function resolveFlags(args: ProfileArgs): ResolveFlags {
  * from it. The module's default export is a plugin, or a factory that returns one.
  */
 async function loadPlugin(spec: string): Promise<VswPlugin> {
+  const { createRequire } = await import("node:module");
+  const { pathToFileURL } = await import("node:url");
   let url: string;
   try {
     const local = spec.startsWith(".") || isAbsolute(spec);

@@ -1,5 +1,4 @@
 import { openSync } from "node:fs";
-import { ReadStream, WriteStream } from "node:tty";
 import type { Terminal, TerminalStreams } from "../core/vsw.js";
 
 /**
@@ -16,6 +15,8 @@ export const devTty: Terminal = {
     } catch {
       return undefined;
     }
+    // node:tty (and the net module behind it) costs ~15 ms to load: only when a prompt needs it.
+    const { ReadStream, WriteStream } = process.getBuiltinModule("node:tty");
     const input = new ReadStream(inFd);
     const output = new WriteStream(outFd);
     return {

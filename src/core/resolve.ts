@@ -83,7 +83,12 @@ function serialFor(p: Planner, profile: ResolvedProfile, last: boolean): Serial 
   else if (fromEnv !== undefined) validateOverride("mfa_serial", fromEnv, "AWS_MFA_SERIAL");
   const mfaSerial = flag ?? fromEnv ?? configured;
   const declared = mfaSerial !== null && mfaSerial === configured;
-  return { mfaSerial, mfaProcess: declared ? (profile.values.mfa_process ?? null) : null };
+  if (!declared) return { mfaSerial, mfaProcess: null };
+  // Why: one device gives one kind of code. A role naming its source's serial (the usual aws-vault
+  // layout) but no mfa_process of its own uses the source's, e.g. when it is assumed directly for > 1 h.
+  const source = p.chain.source.values;
+  const inherited = source.mfa_serial === mfaSerial ? (source.mfa_process ?? null) : null;
+  return { mfaSerial, mfaProcess: profile.values.mfa_process ?? inherited };
 }
 
 /** Precedence for the last step: `--duration` > `duration_seconds` > 1 h; earlier steps skip the flag. */

@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { constants } from "node:os";
 import type { Argv, CommandModule } from "yargs";
 import { exportedVariables, SWITCH_VARIABLES } from "../../plugins/format/variables.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
@@ -8,6 +6,8 @@ import { obtain } from "../resolve.js";
 
 export interface ExecArgs extends ProfileArgs {
   command?: string[] | undefined;
+  /** Words after `--`, kept verbatim (yargs' populate--), so flags of the command are not vsw's. */
+  "--"?: string[] | undefined;
 }
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
@@ -27,7 +27,11 @@ export async function runExec(args: ExecArgs): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of SWITCH_VARIABLES) delete env[name];
   for (const [name, value] of exportedVariables(request)) env[name] = value;
-  const [file, ...rest] = args.command?.length ? args.command : [process.env.SHELL || "/bin/sh"];
+  // Builtins loaded here, not at start-up: every static import of the bundle is paid by the hot path.
+  const { spawn } = await import("node:child_process");
+  const { constants } = await import("node:os");
+  const words = [...(args.command ?? []), ...(args["--"] ?? [])].map(String);
+  const [file, ...rest] = words.length ? words : [process.env.SHELL || "/bin/sh"];
   const child = spawn(file as string, rest, { stdio: "inherit", env });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Env } from "../../core/types.js";
@@ -17,10 +17,8 @@ export function awsConfig(): VswPlugin {
     apply(vsw) {
       vsw.hooks.loadConfig.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (input) => {
         const { configFile, credentialsFile } = configPaths(vsw.env);
-        const [configText, credentialsText] = await Promise.all([
-          readOrEmpty(configFile),
-          readOrEmpty(credentialsFile),
-        ]);
+        const configText = readOrEmpty(configFile);
+        const credentialsText = readOrEmpty(credentialsFile);
         return { ...input, configFile, configText, credentialsFile, credentialsText };
       });
     },
@@ -36,9 +34,9 @@ export function configPaths(env: Env): { configFile: string; credentialsFile: st
   };
 }
 
-async function readOrEmpty(path: string): Promise<string> {
+function readOrEmpty(path: string): string {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
     throw error;

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
@@ -42,7 +41,9 @@ export function processMfa(): VswPlugin {
   };
 }
 
-function run(command: string, env: Env): Promise<{ code: number; stdout: string }> {
+async function run(command: string, env: Env): Promise<{ code: number; stdout: string }> {
+  // child_process costs ~15 ms to load; only profiles that run a command pay for it.
+  const { spawn } = await import("node:child_process");
   let tty: number | undefined;
   try {
     tty = openSync("/dev/tty", "r+");

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Credentials, Env } from "../../core/types.js";
@@ -77,7 +76,9 @@ function invalid(profile: string, what: string): VswError {
   );
 }
 
-function run(command: string, env: Env): Promise<{ code: number; stdout: string }> {
+async function run(command: string, env: Env): Promise<{ code: number; stdout: string }> {
+  // child_process costs ~15 ms to load; only profiles that run a command pay for it.
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     // stdin and stderr stay on the terminal so the command can prompt; stdout is the document.
     const child = spawn("sh", ["-c", command], {

@@ -1,0 +1,482 @@
+/**
+ * Sessions end to end: the built `vsw` and the real AWS SDK against the in-repo STS emulator,
+ * which verifies SigV4 signatures and single-use MFA codes as AWS does.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  addBaseKeys,
+  type Home,
+  MFA_SECRET,
+  makeHome,
+  ROOT,
+  requireTool,
+  run,
+  runVsw,
+  startWorld,
+  VSW,
+  type World,
+} from "./helpers/harness.js";
+
+const MFA_PROCESS = `node --import tsx ${join(ROOT, "examples", "totp-mfa.mjs")}`;
+
+/** A home whose `base` answers MFA through mfa_process, counting each ask in a log. */
+async function setup(
+  extraConfig = "",
+): Promise<{ world: World; home: Home; mfaLog: string; asked(): number }> {
+  const world = await startWorld();
+  const home = makeHome({ VSW_DEMO_TOTP_SECRET: MFA_SECRET });
+  const mfaLog = join(home.dir, "mfa.log");
+  home.env.VSW_DEMO_MFA_LOG = mfaLog;
+  home.writeConfig(
+    world.config.replace("[profile base]\n", `[profile base]\nmfa_process = ${MFA_PROCESS}\n`) + extraConfig,
+  );
+  await addBaseKeys(home, world);
+  const asked = () =>
+    existsSync(mfaLog) ? readFileSync(mfaLog, "utf8").split("\n").filter(Boolean).length : 0;
+  return { world, home, mfaLog, asked };
+}
+
+function parseEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/^export (\w+)='([^']*)'$/gm)) out[m[1] as string] = m[2] as string;
+  return out;
+}
+
+function successes(world: World, action: string): number {
+  return world.emu.calls.filter((c) => c.action === action && c.status === 200).length;
+}
+
+describe("minting sessions", () => {
+  let world: World;
+  let home: Home;
+  let asked: () => number;
+  before(async () => ({ world, home, asked } = await setup()));
+  after(async () => {
+    await world.emu.close();
+    home.cleanup();
+  });
+
+  test("MFA is asked once for two roles that share a source session", async () => {
+    const dev = await runVsw(["env", "dev", "--shell", "bash"], { env: home.env });
+    assert.equal(dev.code, 0, dev.stderr);
+    const prod = await runVsw(["env", "prod", "--shell", "bash"], { env: home.env });
+    assert.equal(prod.code, 0, prod.stderr);
+    assert.equal(asked(), 1);
+    assert.equal(successes(world, "GetSessionToken"), 1);
+    assert.equal(successes(world, "AssumeRole"), 2);
+    assert.equal(parseEnv(prod.stdout).VSW_ACCOUNT_ID, "333333333333");
+    assert.equal(parseEnv(dev.stdout).VSW_ACCOUNT_ID, "222222222222");
+  });
+
+  test("a cached session makes no STS call", async () => {
+    world.emu.resetCalls();
+    const again = await runVsw(["export", "dev", "--format", "json"], { env: home.env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(world.emu.calls.length, 0);
+    const doc = JSON.parse(again.stdout) as Record<string, unknown>;
+    assert.equal(doc.Version, 1);
+    assert.match(String(doc.AccessKeyId), /^ASIA/);
+    assert.match(String(doc.Expiration), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  test("the chained role session asks STS for at most one hour", async () => {
+    const call = world.emu.calls.length ? undefined : undefined;
+    assert.equal(call, undefined);
+    const plan = await runVsw(["plan", "prod", "--json"], { env: home.env });
+    const steps = (JSON.parse(plan.stdout) as { steps: Array<{ type: string; durationSeconds?: number }> })
+      .steps;
+    assert.deepEqual(
+      steps.map((s) => [s.type, s.durationSeconds]),
+      [
+        ["keys", undefined],
+        ["GetSessionToken", 28800],
+        ["AssumeRole", 3600],
+      ],
+    );
+  });
+
+  test("a role asked for more than an hour is assumed directly from the keys with MFA", async () => {
+    world.emu.resetCalls();
+    const long = await runVsw(["env", "prod", "--shell", "bash", "--duration", "2h"], { env: home.env });
+    assert.equal(long.code, 0, long.stderr);
+    const assume = world.emu.calls.find((c) => c.action === "AssumeRole");
+    assert.ok(assume);
+    assert.equal(assume.params.DurationSeconds, "7200");
+    assert.equal(assume.tokenCode, true);
+    assert.match(assume.callerArn ?? "", /:user\/me$/);
+    assert.equal(successes(world, "GetSessionToken"), 0);
+  });
+
+  test("credentials from vsw env are accepted by the AWS SDK against STS", async () => {
+    const script = `eval "$(node ${VSW} env dev --shell bash)" && node --input-type=module -e '
+      const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+      const out = await new STSClient({ region: "us-east-1", endpoint: process.env.EMU }).send(new GetCallerIdentityCommand({}));
+      console.log(out.Arn);'`;
+    const r = await run("bash", ["-c", script], { env: { ...home.env, EMU: world.emu.url }, cwd: ROOT });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^arn:aws:sts::222222222222:assumed-role\/dev\/vsw-tester$/);
+  });
+});
+
+describe("what is forwarded to STS", () => {
+  test("ExternalId, SourceIdentity and session tags reach AssumeRole", async () => {
+    const world = await startWorld();
+    const home = makeHome();
+    try {
+      world.emu.createRole({
+        account: "444444444444",
+        name: "partner",
+        trust: { principals: ["111111111111"], externalId: "ext-1234" },
+      });
+      home.writeConfig(
+        `${world.config}
+[profile partner]
+source_profile = base
+role_arn = arn:aws:iam::444444444444:role/partner
+external_id = ext-1234
+source_identity = alice
+session_tags = team=core,env=test
+transitive_session_tags = team
+endpoint_url = ${world.emu.url}
+`,
+      );
+      await addBaseKeys(home, world);
+      const r = await runVsw(["env", "partner", "--shell", "bash"], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      const call = world.emu.calls.find((c) => c.action === "AssumeRole" && c.status === 200);
+      assert.ok(call);
+      assert.equal(call.params.ExternalId, "ext-1234");
+      assert.equal(call.params.SourceIdentity, "alice");
+      assert.equal(call.params["Tags.member.1.Key"], "team");
+      assert.equal(call.params["Tags.member.2.Value"], "test");
+      assert.equal(call.params["TransitiveTagKeys.member.1"], "team");
+      assert.equal(call.tokenCode, false);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+});
+
+describe("failures", () => {
+  test("a wrong MFA code says why, exits 1 and caches nothing", async () => {
+    const world = await startWorld();
+    const home = makeHome();
+    try {
+      home.writeConfig(world.config);
+      await addBaseKeys(home, world);
+      const r = await runVsw(["env", "dev", "--mfa-token", "000000"], { env: home.env });
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, /wrong, or already used — AWS accepts each code once.*\(VSW_MFA_FAILED\)/);
+      assert.match(r.stderr, /^hint: /m);
+      const list = JSON.parse((await runVsw(["list", "--json"], { env: home.env })).stdout) as {
+        profiles: Array<{ sessions: unknown[] }>;
+      };
+      assert.deepEqual(
+        list.profiles.flatMap((p) => p.sessions),
+        [],
+      );
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+
+  test("a code that is not six digits is refused before any STS call", async () => {
+    const world = await startWorld();
+    const home = makeHome();
+    try {
+      home.writeConfig(world.config);
+      await addBaseKeys(home, world);
+      const r = await runVsw(["env", "dev", "--mfa-token", "12345"], { env: home.env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /\(VSW_MFA_INVALID_CODE\)/);
+      assert.equal(world.emu.calls.length, 0);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+
+  test("without a terminal or another MFA source the error names the ways to give a code", async () => {
+    const world = await startWorld();
+    const home = makeHome();
+    try {
+      home.writeConfig(world.config);
+      await addBaseKeys(home, world);
+      const r = await runVsw(["env", "dev"], { env: home.env, detached: true });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /\(VSW_MFA_REQUIRED\)/);
+      assert.match(r.stderr, /--mfa-token/);
+      assert.match(r.stderr, /mfa_process/);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+
+  test("an unreachable STS endpoint is explained", async () => {
+    const home = makeHome();
+    try {
+      home.writeConfig("[profile solo]\nendpoint_url = http://127.0.0.1:9\n");
+      const add = await runVsw(["add", "solo", "--env"], {
+        env: {
+          ...home.env,
+          AWS_ACCESS_KEY_ID: "AKIAAAAAAAAAAAAAAAAA",
+          AWS_SECRET_ACCESS_KEY: "a".repeat(40),
+        },
+      });
+      assert.equal(add.code, 0, add.stderr);
+      const r = await runVsw(["env", "solo"], { env: home.env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /could not be reached.*\(VSW_STS_UNREACHABLE\)/);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  test("throttling is retried with backoff until STS answers", async () => {
+    const world = await startWorld();
+    const home = makeHome();
+    try {
+      home.writeConfig(world.config);
+      await addBaseKeys(home, world);
+      world.emu.injectFault({ action: "GetSessionToken", kind: "throttle", times: 2 });
+      const r = await runVsw(["env", "base", "--mfa-token", world.code()], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(world.emu.calls.filter((c) => c.action === "GetSessionToken").length, 3);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+});
+
+describe("expiry", () => {
+  test("a session with less than five minutes left is minted anew", async () => {
+    const { world, home, asked } = await setup();
+    try {
+      // Issue the sessions 56 minutes in the past: the role session has 4 minutes left.
+      world.emu.clock.advance(-56 * 60);
+      assert.equal((await runVsw(["env", "dev"], { env: home.env })).code, 0);
+      world.emu.clock.advance(56 * 60);
+      world.emu.resetCalls();
+      const r = await runVsw(["env", "dev"], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(successes(world, "AssumeRole"), 1);
+      assert.equal(successes(world, "GetSessionToken"), 0, "the 8 h source session is still good");
+      assert.equal(asked(), 1);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+
+  test("a cached source session that STS calls expired is dropped and minted anew once", async () => {
+    const { world, home, asked } = await setup();
+    try {
+      assert.equal((await runVsw(["env", "dev"], { env: home.env })).code, 0);
+      // STS's clock runs 9 hours ahead: the cached 8 h GetSessionToken session is expired there.
+      world.emu.clock.advance(9 * 3600);
+      world.emu.resetCalls();
+      const r = await runVsw(["env", "prod"], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /minting a new one/);
+      assert.deepEqual(
+        world.emu.calls.map((c) => `${c.action} ${c.errorCode ?? c.status}`),
+        ["AssumeRole ExpiredToken", "GetSessionToken 200", "AssumeRole 200"],
+      );
+      assert.equal(asked(), 2);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+});
+
+describe("exec", () => {
+  let world: World;
+  let home: Home;
+  before(async () => ({ world, home } = await setup()));
+  after(async () => {
+    await world.emu.close();
+    home.cleanup();
+  });
+
+  test("exec passes the child's exit code through", async () => {
+    const r = await runVsw(["exec", "dev", "--", "sh", "-c", "exit 7"], { env: home.env });
+    assert.equal(r.code, 7, r.stderr);
+  });
+
+  test("exec gives the child the session and unsets AWS_PROFILE", async () => {
+    const r = await runVsw(
+      ["exec", "dev", "--", "sh", "-c", 'echo "$VSW_PROFILE $VSW_ACCOUNT_ID ${AWS_PROFILE-unset}"'],
+      {
+        env: { ...home.env, AWS_PROFILE: "stale" },
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "dev 222222222222 unset");
+  });
+
+  test("a signal that ends the child ends vsw the same way", async () => {
+    const r = await runVsw(["exec", "dev", "--", "sh", "-c", "kill -TERM $$"], { env: home.env });
+    assert.equal(r.signal, "SIGTERM");
+  });
+
+  test("exec inside a vsw environment warns about nesting", async () => {
+    const r = await runVsw(["exec", "dev", "--", "true"], { env: { ...home.env, VSW_PROFILE: "prod" } });
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /already inside a vsw environment for "prod"/);
+  });
+
+  test("a missing command exits 127", async () => {
+    const r = await runVsw(["exec", "dev", "--", "no-such-command-vsw"], { env: home.env });
+    assert.equal(r.code, 127);
+  });
+
+  test("the AWS CLI v2 accepts credentials from vsw exec", async (t) => {
+    if (!requireTool(t, "/usr/bin/aws")) return;
+    const r = await runVsw(
+      [
+        "exec",
+        "prod",
+        "--",
+        "/usr/bin/aws",
+        "sts",
+        "get-caller-identity",
+        "--endpoint-url",
+        world.emu.url,
+        "--output",
+        "json",
+      ],
+      { env: home.env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { Account: string }).Account, "333333333333");
+  });
+
+  test("the AWS CLI v2 accepts credentials from vsw env in bash", async (t) => {
+    if (!requireTool(t, "/usr/bin/aws")) return;
+    const r = await run(
+      "bash",
+      [
+        "-c",
+        `eval "$(node ${VSW} env dev --shell bash)" && /usr/bin/aws sts get-caller-identity --endpoint-url "$EMU" --output json`,
+      ],
+      { env: { ...home.env, EMU: world.emu.url } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((JSON.parse(r.stdout) as { Arn: string }).Arn, /assumed-role\/dev\//);
+  });
+
+  test("boto3 accepts credentials from vsw exec", async (t) => {
+    if (!requireTool(t, "python3")) return;
+    const probe = await run("/usr/bin/python3", ["-c", "import boto3"], { env: home.env });
+    if (probe.code !== 0) {
+      if (process.env.CI === "true") assert.fail("boto3 is required under CI=true");
+      t.skip("boto3 is not installed (.ci/run installs python3-boto3)");
+      return;
+    }
+    const py = `import boto3, os; print(boto3.client("sts", endpoint_url=os.environ["EMU"]).get_caller_identity()["Arn"])`;
+    const r = await runVsw(["exec", "prod", "--", "/usr/bin/python3", "-c", py], {
+      env: { ...home.env, EMU: world.emu.url },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^arn:aws:sts::333333333333:assumed-role\/prod\//);
+  });
+});
+
+describe("credential_process", () => {
+  test("the AWS SDK consumes vsw export --format json as a credential_process", async () => {
+    const { world, home } = await setup(`
+[profile viaproc]
+credential_process = node ${VSW} export dev --format json
+`);
+    try {
+      const script = `const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+        const out = await new STSClient({ region: "us-east-1", endpoint: process.env.EMU }).send(new GetCallerIdentityCommand({}));
+        console.log(out.Arn);`;
+      const r = await run(process.execPath, ["--input-type=module", "-e", script], {
+        env: { ...home.env, AWS_PROFILE: "viaproc", EMU: world.emu.url },
+        cwd: ROOT,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout.trim(), /assumed-role\/dev\/vsw-tester$/);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+
+  test("a profile whose credential_process calls vsw for itself is refused", async () => {
+    const home = makeHome();
+    try {
+      home.writeConfig(`[profile loop]\ncredential_process = node ${VSW} export loop --format json\n`);
+      const r = await runVsw(["export", "loop"], { env: home.env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /calls itself: loop → loop.*\(VSW_CREDENTIAL_PROCESS_RECURSION\)/);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  test("a credential_process document without a secret is refused naming the field", async () => {
+    const home = makeHome();
+    try {
+      const script = join(home.dir, "half.sh");
+      writeFileSync(script, `#!/bin/sh\necho '{"Version": 1, "AccessKeyId": "ASIAXXXXXXXXXXXXXXXX"}'\n`, {
+        mode: 0o755,
+      });
+      home.writeConfig(`[profile half]\ncredential_process = ${script}\n`);
+      const r = await runVsw(["export", "half"], { env: home.env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /lacks "SecretAccessKey".*\(VSW_CREDENTIAL_PROCESS_FAILED\)/);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  test("credential_process output is cached until its Expiration", async () => {
+    const home = makeHome();
+    try {
+      const count = join(home.dir, "count");
+      const script = join(home.dir, "creds.sh");
+      const expiration = new Date(Date.now() + 3600_000).toISOString();
+      writeFileSync(
+        script,
+        `#!/bin/sh\necho x >> ${count}\necho '{"Version": 1, "AccessKeyId": "ASIAXXXXXXXXXXXXXXXX", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "${expiration}"}'\n`,
+        { mode: 0o755 },
+      );
+      home.writeConfig(`[profile proc]\ncredential_process = ${script}\n`);
+      for (let i = 0; i < 2; i++) assert.equal((await runVsw(["export", "proc"], { env: home.env })).code, 0);
+      assert.equal(readFileSync(count, "utf8"), "x\n");
+    } finally {
+      home.cleanup();
+    }
+  });
+});
+
+describe("--no-session", () => {
+  test("--no-session hands out the stored long-lived keys themselves and calls no STS", async () => {
+    const world = await startWorld();
+    const home = makeHome();
+    try {
+      home.writeConfig(world.config);
+      await addBaseKeys(home, world);
+      const r = await runVsw(["export", "base", "--no-session", "--format", "json"], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+      assert.equal(doc.AccessKeyId, world.accessKeyId);
+      assert.equal(doc.SessionToken, undefined);
+      assert.equal(world.emu.calls.length, 0);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+});
