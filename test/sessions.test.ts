@@ -83,8 +83,6 @@ describe("minting sessions", () => {
   });
 
   test("the chained role session asks STS for at most one hour", async () => {
-    const call = world.emu.calls.length ? undefined : undefined;
-    assert.equal(call, undefined);
     const plan = await runVsw(["plan", "prod", "--json"], { env: home.env });
     const steps = (JSON.parse(plan.stdout) as { steps: Array<{ type: string; durationSeconds?: number }> })
       .steps;
@@ -314,6 +312,7 @@ describe("exec", () => {
 
   test("exec gives the child the session and unsets AWS_PROFILE", async () => {
     const r = await runVsw(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template.
       ["exec", "dev", "--", "sh", "-c", 'echo "$VSW_PROFILE $VSW_ACCOUNT_ID ${AWS_PROFILE-unset}"'],
       {
         env: { ...home.env, AWS_PROFILE: "stale" },

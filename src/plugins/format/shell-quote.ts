@@ -2,6 +2,16 @@
  * Quoting for the code that shells `eval`. Every value is emitted as one literal word; nothing in
  * it can end the word, start a substitution or a new command. What a shell cannot hold (NUL, a
  * lone UTF-16 surrogate) is refused, never mangled.
+ *
+ * Security decisions:
+ * - Only single quotes carry text: inside them no shell expands anything (`$(…)`, backticks, `%`,
+ *   `!` are plain characters), so the only character to handle is the quote itself.
+ * - Invisible characters (C0/C1 controls, DEL, bidi and line-separator format characters) are
+ *   written as escapes where the shell has them (bash, zsh, fish). The printed code is then plain
+ *   text: shown on a terminal it cannot move the cursor, retitle the window or hide part of a line
+ *   ("Trojan Source", CVE-2021-42574), and a raw newline inside quotes cannot meet zsh's
+ *   CSH_JUNKIE_QUOTES, which rejects it.
+ * - Variable names are checked too: a name is code, never quoted.
  */
 import { VswError } from "../../core/errors.js";
 
@@ -17,9 +27,13 @@ export function isShell(name: string): name is Shell {
 /** Throws VSW_VALUE_UNREPRESENTABLE for a value no environment variable can carry. */
 export function assertRepresentable(what: string, value: string): void {
   if (value.includes("\0")) {
-    throw new VswError("VSW_VALUE_UNREPRESENTABLE", `The ${what} contains a NUL character, which no environment variable can hold.`, {
-      hint: "Rename the profile or fix the value in the config.",
-    });
+    throw new VswError(
+      "VSW_VALUE_UNREPRESENTABLE",
+      `The ${what} contains a NUL character, which no environment variable can hold.`,
+      {
+        hint: "Rename the profile or fix the value in the config.",
+      },
+    );
   }
   if (!value.isWellFormed()) {
     throw new VswError("VSW_VALUE_UNREPRESENTABLE", `The ${what} is not valid Unicode text.`, {
@@ -28,10 +42,37 @@ export function assertRepresentable(what: string, value: string): void {
   }
 }
 
+/** Throws VSW_VALUE_UNREPRESENTABLE unless `name` is a portable variable name (`[A-Za-z_][A-Za-z0-9_]*`). */
+export function assertVariableName(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new VswError("VSW_VALUE_UNREPRESENTABLE", `"${name}" is not a valid environment variable name.`, {
+      hint: "Variable names are letters, digits and underscores, not starting with a digit.",
+    });
+  }
+}
+
 /**
- * POSIX single quoting (bash, zsh, sh). Quotes are emitted as `\'` outside any quoted run and
- * empty runs are never emitted, so zsh's RC_QUOTES (where `''` inside quotes means `'`) cannot
- * change the meaning.
+ * Whether a code point is written as an escape instead of raw: C0 controls, DEL, C1 controls,
+ * U+061C, U+200E/F, U+2028–U+202E and U+2066–U+2069 (the bidi marks, embeddings, overrides and
+ * isolates, and the line/paragraph separators).
+ */
+export function isInvisible(codePoint: number): boolean {
+  return (
+    codePoint < 0x20 ||
+    (codePoint >= 0x7f && codePoint <= 0x9f) ||
+    codePoint === 0x61c ||
+    codePoint === 0x200e ||
+    codePoint === 0x200f ||
+    (codePoint >= 0x2028 && codePoint <= 0x202e) ||
+    (codePoint >= 0x2066 && codePoint <= 0x2069)
+  );
+}
+
+/**
+ * POSIX single quoting (sh, and the base of bash and zsh). Quotes are emitted as `\'` outside any
+ * quoted run and empty runs are never emitted, so zsh's RC_QUOTES (where `''` inside quotes means
+ * `'`) cannot change the meaning. Every other character stays raw: POSIX sh (dash) has no escape
+ * syntax that is not itself an expansion.
  */
 export function quotePosix(value: string): string {
   if (value === "") return "''";
@@ -41,35 +82,116 @@ export function quotePosix(value: string): string {
     .join("\\'");
 }
 
-/** fish single quotes: only `\\` and `\'` are special inside them. */
+/**
+ * bash and zsh: POSIX single quoting, with invisible characters written as ANSI-C `$'\ooo'` octal
+ * escapes of their UTF-8 bytes (locale-independent in both shells; RC_QUOTES does not apply to
+ * `$'…'`). Adjacent words concatenate, so the result is still one word.
+ */
+export function quoteBash(value: string): string {
+  if (value === "") return "''";
+  return splitRuns(value, true)
+    .map((run) => {
+      if (run.kind === "quote") return "\\'".repeat(run.text.length);
+      if (run.kind === "text") return `'${run.text}'`;
+      const octal = [...Buffer.from(run.text, "utf8")].map((byte) => `\\${byte.toString(8).padStart(3, "0")}`);
+      return `$'${octal.join("")}'`;
+    })
+    .join("");
+}
+
+/**
+ * fish single quotes: only `\\` and `\'` are special inside them. Invisible characters are written
+ * outside the quotes as `\xHH` (ASCII) or `\uXXXX` escapes, which fish joins into the same word.
+ */
 export function quoteFish(value: string): string {
-  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+  if (value === "") return "''";
+  return splitRuns(value, false)
+    .map((run) => {
+      if (run.kind !== "invisible") return `'${run.text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+      return [...run.text]
+        .map((c) => {
+          const code = c.codePointAt(0) ?? 0;
+          return code < 0x80
+            ? `\\x${code.toString(16).padStart(2, "0")}`
+            : `\\u${code.toString(16).padStart(4, "0")}`;
+        })
+        .join("");
+    })
+    .join("");
 }
 
 /**
  * PowerShell single quotes: a quote is doubled. PowerShell also takes the typographic quotes
- * U+2018–U+201B as single quotes, so those are doubled too.
+ * U+2018–U+201B as single quotes, so those are doubled too. Inside a verbatim string nothing else is
+ * special, so control characters stay raw (an escape would need a double-quoted, expanding string).
  */
 export function quotePwsh(value: string): string {
   return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (c) => c + c)}'`;
 }
 
-/** Shell code that unsets `unset`, then exports `set`, for `shell`. */
-export function renderShell(shell: Shell, unset: readonly string[], set: ReadonlyArray<readonly [string, string]>): string {
-  for (const [name, value] of set) assertRepresentable(`value of ${name}`, value);
+/** The quoting function for `shell`. */
+export function quoteFor(shell: Shell): (value: string) => string {
+  switch (shell) {
+    case "bash":
+    case "zsh":
+      return quoteBash;
+    case "fish":
+      return quoteFish;
+    case "pwsh":
+      return quotePwsh;
+    default:
+      return quotePosix;
+  }
+}
+
+/**
+ * Shell code that unsets `unset`, then exports `set`, for `shell`. Every value is checked first,
+ * so a value that cannot be represented fails the whole render: nothing half-written is printed.
+ */
+export function renderShell(
+  shell: Shell,
+  unset: readonly string[],
+  set: ReadonlyArray<readonly [string, string]>,
+): string {
+  for (const name of unset) assertVariableName(name);
+  for (const [name, value] of set) {
+    assertVariableName(name);
+    assertRepresentable(`value of ${name}`, value);
+  }
+  const quote = quoteFor(shell);
   const lines: string[] = [];
   switch (shell) {
     case "fish":
-      if (unset.length) lines.push(`set -e ${unset.join(" ")}`);
-      for (const [name, value] of set) lines.push(`set -gx ${name} ${quoteFish(value)}`);
+      // `-g`: erase the session's global only. A plain `set -e` would erase a universal variable
+      // of the same name (one the user persisted with `set -U`) when no global exists.
+      if (unset.length) lines.push(`set -e -g ${unset.join(" ")}`);
+      for (const [name, value] of set) lines.push(`set -gx ${name} ${quote(value)}`);
       break;
     case "pwsh":
       for (const name of unset) lines.push(`Remove-Item -ErrorAction SilentlyContinue Env:${name}`);
-      for (const [name, value] of set) lines.push(`$Env:${name} = ${quotePwsh(value)}`);
+      for (const [name, value] of set) lines.push(`$Env:${name} = ${quote(value)}`);
       break;
     default:
       if (unset.length) lines.push(`unset ${unset.join(" ")}`);
-      for (const [name, value] of set) lines.push(`export ${name}=${quotePosix(value)}`);
+      for (const [name, value] of set) lines.push(`export ${name}=${quote(value)}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+interface Run {
+  kind: "text" | "quote" | "invisible";
+  text: string;
+}
+
+/** Splits a value into maximal runs of plain text, invisible characters and (when asked) single quotes. */
+function splitRuns(value: string, quotes: boolean): Run[] {
+  const runs: Run[] = [];
+  for (const c of value) {
+    const code = c.codePointAt(0) ?? 0;
+    const kind: Run["kind"] = quotes && c === "'" ? "quote" : isInvisible(code) ? "invisible" : "text";
+    const last = runs[runs.length - 1];
+    if (last && last.kind === kind) last.text += c;
+    else runs.push({ kind, text: c });
+  }
+  return runs;
 }
