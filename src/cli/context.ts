@@ -18,6 +18,8 @@ export interface ProfileArgs extends GlobalArgs {
   profile: string;
   duration?: string | undefined;
   noSession?: boolean | undefined;
+  /** yargs' spelling of `--no-session`. */
+  session?: boolean | undefined;
   region?: string | undefined;
   mfaToken?: string | undefined;
 }
@@ -44,7 +46,7 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
 export function resolveFlags(args: ProfileArgs): ResolveFlags {
   const flags: ResolveFlags = {};
   if (args.duration !== undefined) flags.durationSeconds = parseDuration(args.duration);
-  if (args.noSession) flags.noSession = true;
+  if (args.noSession || args.session === false) flags.noSession = true;
   if (args.region) flags.region = args.region;
   return flags;
 }

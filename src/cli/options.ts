@@ -2,17 +2,20 @@ import type { Argv } from "yargs";
 
 /** Adds the options shared by every command that resolves a profile. */
 export function profileOptions<T>(yargs: Argv<T>) {
-  return yargs
-    .positional("profile", {
-      type: "string",
-      demandOption: true,
-      describe: "Profile name from ~/.aws/config",
-    })
-    .option("duration", { type: "string", describe: "Session duration: 900s, 15m, 1h, 12h" })
-    .option("no-session", {
-      type: "boolean",
-      describe: "Hand out the stored long-lived keys themselves (no STS)",
-    })
-    .option("region", { type: "string", describe: "Region (beats AWS_REGION and the profile)" })
-    .option("mfa-token", { type: "string", describe: "The current MFA code (6 digits)" });
+  return (
+    yargs
+      .positional("profile", {
+        type: "string",
+        demandOption: true,
+        describe: "Profile name from ~/.aws/config",
+      })
+      .option("duration", { type: "string", describe: "Session duration: 900s, 15m, 1h, 12h" })
+      // Declared as "session" so yargs' boolean negation gives `--no-session` (session: false).
+      .option("session", {
+        type: "boolean",
+        describe: "--no-session hands out the stored long-lived keys themselves (no STS)",
+      })
+      .option("region", { type: "string", describe: "Region (beats AWS_REGION and the profile)" })
+      .option("mfa-token", { type: "string", describe: "The current MFA code (6 digits)" })
+  );
 }

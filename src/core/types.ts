@@ -141,6 +141,8 @@ export interface Keystore {
   set(name: string, value: string, meta?: { expiresAt?: number }): Promise<void>;
   /** Returns whether an item was removed. */
   delete(name: string): Promise<boolean>;
+  /** Forgets any cached unlock (`vsw lock`); returns whether something was forgotten. */
+  lock?(): boolean;
   /** Runs `fn` holding an inter-process lock named `name`. */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }

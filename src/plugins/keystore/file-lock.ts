@@ -1,0 +1,178 @@
+/**
+ * Inter-process locks for the `file` keystore: a lock file created atomically (written to a temp
+ * file, then hard-linked into place, so it never exists half-written) holding pid, host, a random
+ * token and a timestamp. A holder refreshes the file's mtime as a heartbeat; a waiter breaks the
+ * lock when its pid is dead (same host) or the heartbeat stopped, retries with jittered
+ * exponential backoff, and gives up with `VSW_KEYSTORE_LOCKED` after a bounded wait.
+ */
+import { randomBytes } from "node:crypto";
+import { linkSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import path from "node:path";
+import { VswError } from "../../core/errors.js";
+import { errorCode, removeQuietly, TEMP_PREFIX } from "./file-io.js";
+
+/** Options of {@link withFileLock}. */
+export interface FileLockOptions {
+  /** How long to wait for the lock before `VSW_KEYSTORE_LOCKED`. */
+  timeoutMs: number;
+  /** A lock whose heartbeat is older than this is abandoned. Default 30 s. */
+  staleMs?: number;
+  /** The lock's name in messages. */
+  label: string;
+}
+
+interface Holder {
+  pid?: number;
+  host?: string;
+  token?: string;
+  mtimeMs: number;
+}
+
+const DEFAULT_STALE_MS = 30_000;
+/** A `.break` file older than this belongs to a breaker that died. */
+const BREAKER_STALE_MS = 5_000;
+
+/** Runs `fn` while holding the lock file `lockPath` (its directory must exist). */
+export async function withFileLock<T>(
+  lockPath: string,
+  options: FileLockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+  const token = await acquire(lockPath, options, staleMs);
+  const heartbeat = setInterval(() => touch(lockPath), Math.max(50, staleMs / 3));
+  heartbeat.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(heartbeat);
+    // Only remove our own lock: if it was broken as stale meanwhile, the file is someone else's.
+    if (readHolder(lockPath)?.token === token) removeQuietly(lockPath);
+  }
+}
+
+async function acquire(lockPath: string, options: FileLockOptions, staleMs: number): Promise<string> {
+  const token = randomBytes(16).toString("hex");
+  const body = JSON.stringify({ pid: process.pid, host: hostname(), token, time: Date.now() });
+  const deadline = Date.now() + options.timeoutMs;
+  let delay = 4;
+  for (;;) {
+    if (tryCreate(lockPath, body)) return token;
+    const holder = readHolder(lockPath);
+    if (holder && isStale(holder, staleMs) && breakStale(lockPath, staleMs)) continue;
+    if (Date.now() >= deadline) throw lockedError(lockPath, options.label, holder);
+    // Jitter keeps a herd of waiters from retrying in lockstep.
+    await sleep(delay * (0.5 + Math.random()));
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+/** Creates the lock file with its full content in one step; false when it exists. */
+function tryCreate(lockPath: string, body: string): boolean {
+  const temp = path.join(path.dirname(lockPath), `${TEMP_PREFIX}lock-${randomBytes(8).toString("hex")}`);
+  writeFileSync(temp, body, { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(temp, lockPath);
+    return true;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === "EEXIST") return false;
+    // File systems without hard links: fall back to O_EXCL (a crash could leave an empty lock,
+    // which then goes stale by age).
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP")
+      return createExclusive(lockPath, body);
+    throw error;
+  } finally {
+    removeQuietly(temp);
+  }
+}
+
+function createExclusive(lockPath: string, body: string): boolean {
+  try {
+    writeFileSync(lockPath, body, { mode: 0o600, flag: "wx" });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "EEXIST") return false;
+    throw error;
+  }
+}
+
+function readHolder(lockPath: string): Holder | undefined {
+  try {
+    const { mtimeMs } = statSync(lockPath);
+    const holder: Holder = { mtimeMs };
+    try {
+      const data = JSON.parse(readFileSync(lockPath, "utf8")) as Record<string, unknown>;
+      if (typeof data.pid === "number") holder.pid = data.pid;
+      if (typeof data.host === "string") holder.host = data.host;
+      if (typeof data.token === "string") holder.token = data.token;
+    } catch {
+      // Unreadable content: only the heartbeat age can tell.
+    }
+    return holder;
+  } catch {
+    return undefined; // Released meanwhile.
+  }
+}
+
+function isStale(holder: Holder, staleMs: number): boolean {
+  if (Date.now() - holder.mtimeMs > staleMs) return true;
+  // A pid is only meaningful on its own host (the store may sit on a shared file system).
+  return holder.pid !== undefined && holder.host === hostname() && !pidAlive(holder.pid);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === "EPERM"; // Alive, but another user's.
+  }
+}
+
+/**
+ * Removes a stale lock under a second, short-lived "breaker" lock, re-checking staleness there:
+ * without it, two waiters could both see the stale lock, one replace it, and the other then delete
+ * the fresh lock. False when another process is breaking it (the caller then backs off).
+ */
+function breakStale(lockPath: string, staleMs: number): boolean {
+  const breaker = `${lockPath}.break`;
+  if (!createExclusive(breaker, String(process.pid))) {
+    try {
+      if (Date.now() - statSync(breaker).mtimeMs > BREAKER_STALE_MS) removeQuietly(breaker);
+    } catch {
+      // Gone already.
+    }
+    return false;
+  }
+  try {
+    const holder = readHolder(lockPath);
+    if (holder && isStale(holder, staleMs)) unlinkSync(lockPath);
+  } catch {
+    // Removed by its owner meanwhile.
+  } finally {
+    removeQuietly(breaker);
+  }
+  return true;
+}
+
+function touch(lockPath: string): void {
+  try {
+    const now = new Date();
+    utimesSync(lockPath, now, now);
+  } catch {
+    // The lock was broken; nothing to refresh.
+  }
+}
+
+function lockedError(lockPath: string, label: string, holder: Holder | undefined): VswError {
+  const who = holder?.pid === undefined ? "another process" : `process ${holder.pid}`;
+  return new VswError("VSW_KEYSTORE_LOCKED", `The file keystore lock "${label}" is held by ${who}.`, {
+    hint: `Wait for the other vsw to finish; if none is running, delete "${lockPath}".`,
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,72 @@
+/**
+ * Item names ↔ file names of the `file` keystore. Item names are not secret, but they hold any
+ * character a profile name can (`session/AssumeRole/prod/arn:aws:iam::1:mfa/me`), so they are
+ * encoded into a portable, reversible file name.
+ */
+import { createHash } from "node:crypto";
+import { VswError } from "../../core/errors.js";
+
+/** Suffix of item files. */
+export const ITEM_SUFFIX = ".item";
+
+/**
+ * Longest encoded name kept as is. File names are limited to 255 bytes; the rest is room for
+ * suffixes (`.item`, `lock-….lock.break`).
+ */
+const MAX_ENCODED = 200;
+
+/** Prefix of a hashed file name; `@` never occurs in an encoded name, so the two cannot collide. */
+const HASHED_PREFIX = "@";
+
+/**
+ * Encodes an item name: `a-z`, `0-9` and `-` stay, every other UTF-8 byte becomes `_` + two
+ * lowercase hex digits (`keys/prod` → `keys_2fprod`). Upper case is escaped too, so names that differ
+ * only in case stay distinct on case-insensitive file systems (macOS), and a leading dot (`..`) is
+ * impossible. A name whose encoding is too long becomes `@` + its SHA-256; the item file then keeps
+ * the name in its clear header.
+ */
+export function encodeName(name: string): string {
+  let out = "";
+  for (const byte of Buffer.from(name, "utf8")) {
+    const plain = (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2d;
+    out += plain ? String.fromCharCode(byte) : `_${byte.toString(16).padStart(2, "0")}`;
+  }
+  return out.length <= MAX_ENCODED ? out : hashedName(name);
+}
+
+/** The hashed file name of a long item name. */
+export function hashedName(name: string): string {
+  return HASHED_PREFIX + createHash("sha256").update(name, "utf8").digest("hex");
+}
+
+/** Whether a file name (without suffix) is a hashed one, whose item name lives in the file's header. */
+export function isHashed(encoded: string): boolean {
+  return encoded.startsWith(HASHED_PREFIX);
+}
+
+/** Decodes {@link encodeName}'s output; `undefined` for a hashed or foreign file name. */
+export function decodeName(encoded: string): string | undefined {
+  if (!/^(?:[a-z0-9-]|_[0-9a-f]{2})+$/.test(encoded)) return undefined;
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    if (encoded[i] === "_") {
+      bytes.push(Number.parseInt(encoded.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(encoded.charCodeAt(i));
+    }
+  }
+  const name = Buffer.from(bytes).toString("utf8");
+  // Only the canonical spelling counts: `_61` for `a`, or invalid UTF-8, is not a file we wrote.
+  return encodeName(name) === encoded ? name : undefined;
+}
+
+/**
+ * Checks an item or lock name: a non-empty, well-formed string (a lone surrogate would not survive
+ * the UTF-8 round trip, so two names could share a file).
+ */
+export function assertName(name: string, what = "Keystore item"): void {
+  if (typeof name !== "string" || name === "" || Buffer.from(name, "utf8").toString("utf8") !== name) {
+    throw new VswError("VSW_USAGE", `${what} name must be a non-empty, well-formed string.`);
+  }
+}

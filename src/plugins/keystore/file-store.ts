@@ -1,0 +1,239 @@
+/**
+ * The `file` keystore itself: one directory (0700) holding `store.json` (KDF parameters, store id,
+ * verifier) and one encrypted `<encoded name>.item` file (0600) per item. Reads need no lock (every
+ * write is an atomic rename); writes and store creation are serialised by an inter-process lock.
+ */
+import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import path from "node:path";
+import { VswError } from "../../core/errors.js";
+import type { Env, Keystore, KeystoreItem } from "../../core/types.js";
+import type { Terminal } from "../../core/vsw.js";
+import { openItem, parseItem, type ScryptCost, sealItem } from "./file-crypto.js";
+import { atomicWrite, cleanTemps, ensurePrivateDir, errorCode, fsyncDir, TEMP_PREFIX } from "./file-io.js";
+import { withFileLock } from "./file-lock.js";
+import { assertName, decodeName, encodeName, ITEM_SUFFIX, isHashed } from "./file-names.js";
+import { forgetUnlock, META_FILE, STORE_LOCK, unlockStore } from "./file-open.js";
+
+/** Options of the `file` keystore (the plugin's options). */
+export interface FileKeystoreOptions {
+  /** Store directory. Default `VSW_FILE_DIR`, else `$XDG_DATA_HOME/vsw`, else `$HOME/.local/share/vsw`. */
+  dir?: string;
+  /** Passphrase. Default `VSW_FILE_PASSPHRASE`, else a no-echo prompt on the terminal. */
+  passphrase?: string;
+  /**
+   * scrypt cost of a NEW store (tests lower `N`); an existing store keeps the cost it was created
+   * with. Default N = 2^17, r = 8, p = 1.
+   */
+  kdf?: Partial<ScryptCost>;
+  /** Seconds an unlock is remembered. Default `VSW_FILE_UNLOCK_TTL`, else 8 h; 0 disables the cache. */
+  unlockTtlSeconds?: number;
+  /** Milliseconds a write waits for the store lock. Default 10 s. */
+  lockTimeoutMs?: number;
+  /** Milliseconds `withLock` waits. Default 120 s: the holder may be waiting for someone's MFA code. */
+  namedLockTimeoutMs?: number;
+  /** Called once per scrypt run (tests count key derivations with it). */
+  onKdf?: () => void;
+}
+
+/** Options of {@link openFileStore}: the plugin options plus the context the plugin takes from `vsw`. */
+export interface FileStoreOptions extends FileKeystoreOptions {
+  /** The environment (`vsw.env`); never `process.env`. Default empty. */
+  env?: Env;
+  /** Where to prompt (`vsw.terminal`). Default: no terminal. */
+  terminal?: Terminal;
+  /** Wall clock in epoch ms (`vsw.now`). */
+  now?: () => number;
+}
+
+/** A `file` keystore. */
+export interface FileStore extends Keystore {
+  /** The store directory. */
+  readonly dir: string;
+  /** Forgets the unlocked key (in this process and in the unlock cache); whether a cached unlock was removed. */
+  lock(): boolean;
+}
+
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+const DEFAULT_NAMED_LOCK_TIMEOUT_MS = 120_000;
+
+/** Opens (lazily: no I/O until a method runs) the `file` keystore described by `options`. */
+export function openFileStore(options: FileStoreOptions = {}): FileStore {
+  const env = options.env ?? {};
+  const dir = path.resolve(options.dir ?? defaultDir(env));
+  const metaFile = path.join(dir, META_FILE);
+  const context = {
+    ...options,
+    env,
+    dir,
+    now: options.now ?? Date.now,
+    ttlMs: unlockTtlSeconds(options, env) * 1000,
+  };
+  let master: Buffer | undefined;
+  let opening: Promise<Buffer> | undefined;
+
+  const key = (): Promise<Buffer> => {
+    if (master) return Promise.resolve(master);
+    if (!opening) {
+      opening = unlockStore(context).then(
+        (unlocked) => {
+          master = unlocked;
+          opening = undefined;
+          return unlocked;
+        },
+        (error: unknown) => {
+          opening = undefined; // A failed unlock may be retried (e.g. after a typo).
+          throw error;
+        },
+      );
+    }
+    return opening;
+  };
+  const underStoreLock = <T>(fn: () => Promise<T>): Promise<T> =>
+    withFileLock(
+      path.join(dir, STORE_LOCK),
+      { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, label: "store" },
+      fn,
+    );
+
+  return {
+    name: "file",
+    dir,
+    async open() {
+      await key();
+    },
+    async list() {
+      return listItems(dir);
+    },
+    async get(name) {
+      assertName(name);
+      // No store yet: nothing to find, and no reason to ask for a passphrase.
+      if (!existsSync(metaFile)) return undefined;
+      const unlocked = await key();
+      const file = itemFile(dir, name);
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") return undefined;
+        throw error;
+      }
+      const record = parseItem(text);
+      const value = record && openItem(unlocked, name, record);
+      if (value === undefined) throw corrupt(name, file);
+      return value;
+    },
+    async set(name, value, meta) {
+      assertName(name);
+      if (typeof value !== "string")
+        throw new VswError("VSW_USAGE", `Keystore item "${name}" must be a string.`);
+      const expiresAt = meta?.expiresAt;
+      if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
+        throw new VswError("VSW_USAGE", `Keystore item "${name}" has an expiry that is not a number.`);
+      }
+      const unlocked = await key();
+      await underStoreLock(async () => {
+        atomicWrite(itemFile(dir, name), JSON.stringify(sealItem(unlocked, name, value, expiresAt)));
+        cleanTemps(dir);
+      });
+    },
+    async delete(name) {
+      assertName(name);
+      if (!existsSync(metaFile)) return false;
+      // Unlock first: a wrong passphrase must not be able to remove anything either.
+      await key();
+      return underStoreLock(async () => {
+        try {
+          unlinkSync(itemFile(dir, name));
+        } catch (error) {
+          if (errorCode(error) === "ENOENT") return false;
+          throw error;
+        }
+        fsyncDir(dir);
+        return true;
+      });
+    },
+    withLock(name, fn) {
+      assertName(name, "Keystore lock");
+      ensurePrivateDir(dir);
+      const timeoutMs = options.namedLockTimeoutMs ?? DEFAULT_NAMED_LOCK_TIMEOUT_MS;
+      return withFileLock(path.join(dir, `lock-${encodeName(name)}.lock`), { timeoutMs, label: name }, fn);
+    },
+    lock() {
+      // Drop, do not zero: a write in flight may still hold the buffer.
+      master = undefined;
+      return forgetUnlock(context);
+    },
+  };
+}
+
+/** Forgets the cached unlock of the store `options` describe (`vsw lock`); whether one was removed. */
+export function lockFileStore(options: FileStoreOptions = {}): boolean {
+  return openFileStore(options).lock();
+}
+
+/** Names and expiry times from file names and clear headers: no passphrase needed. */
+function listItems(dir: string): KeystoreItem[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return [];
+    throw error;
+  }
+  const items: KeystoreItem[] = [];
+  for (const file of files) {
+    if (!file.endsWith(ITEM_SUFFIX) || file.startsWith(TEMP_PREFIX)) continue;
+    const encoded = file.slice(0, -ITEM_SUFFIX.length);
+    let record: ReturnType<typeof parseItem>;
+    try {
+      record = parseItem(readFileSync(path.join(dir, file), "utf8"));
+    } catch {
+      // Unreadable: still listed by its file name, so `get` can report it as corrupt.
+    }
+    let name = decodeName(encoded);
+    if (name === undefined && isHashed(encoded) && record && encodeName(record.name) === encoded) {
+      name = record.name;
+    }
+    if (name === undefined) continue; // Not a file this keystore wrote.
+    items.push(record?.expiresAt === undefined ? { name } : { name, expiresAt: record.expiresAt });
+  }
+  return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function itemFile(dir: string, name: string): string {
+  return path.join(dir, `${encodeName(name)}${ITEM_SUFFIX}`);
+}
+
+/** Store directory: `VSW_FILE_DIR` > `$XDG_DATA_HOME/vsw` > `$HOME/.local/share/vsw` (XDG Base Directory spec). */
+function defaultDir(env: Env): string {
+  if (env.VSW_FILE_DIR) return env.VSW_FILE_DIR;
+  // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+  if (env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)) return path.join(env.XDG_DATA_HOME, "vsw");
+  if (env.HOME) return path.join(env.HOME, ".local", "share", "vsw");
+  throw new VswError("VSW_KEYSTORE_UNAVAILABLE", "The file keystore has no directory: HOME is not set.", {
+    hint: "Set VSW_FILE_DIR to the directory the file keystore should use.",
+  });
+}
+
+/** Unlock TTL in seconds: option > `VSW_FILE_UNLOCK_TTL` > 8 h. */
+function unlockTtlSeconds(options: FileKeystoreOptions, env: Env): number {
+  const raw = options.unlockTtlSeconds ?? env.VSW_FILE_UNLOCK_TTL;
+  if (raw === undefined || raw === "") return 8 * 60 * 60;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw new VswError(
+      "VSW_CONFIG_INVALID",
+      `VSW_FILE_UNLOCK_TTL must be a whole number of seconds, not "${raw}".`,
+      {
+        hint: "Use e.g. VSW_FILE_UNLOCK_TTL=3600, or 0 to ask for the passphrase every time.",
+      },
+    );
+  }
+  return seconds;
+}
+
+function corrupt(name: string, file: string): VswError {
+  return new VswError("VSW_KEYSTORE_CORRUPT", `Keystore item "${name}" is corrupt or was tampered with.`, {
+    hint: `Delete it (the file "${file}") and store it again; other items are not affected.`,
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * The `file` keystore plugin: long-lived keys and cached sessions encrypted in a directory of
+ * files, unlocked by a passphrase (scrypt) that is remembered for a login session on a RAM file
+ * system. Answers `{ name: "file" }` on the `keystore` hook.
+ */
+import type { VswPlugin } from "../../core/vsw.js";
+import { type FileKeystoreOptions, type FileStore, openFileStore } from "./file-store.js";
+
+export {
+  type FileKeystoreOptions,
+  type FileStore,
+  type FileStoreOptions,
+  lockFileStore,
+  openFileStore,
+} from "./file-store.js";
+
+const NAME = "keystore-file";
+
+/**
+ * The `file` keystore plugin. Reads `VSW_FILE_DIR`, `XDG_DATA_HOME`, `HOME`, `VSW_FILE_PASSPHRASE`,
+ * `VSW_FILE_UNLOCK_TTL` and `XDG_RUNTIME_DIR` from `vsw.env`, prompts on `vsw.terminal`.
+ */
+export function fileKeystore(options: FileKeystoreOptions = {}): VswPlugin {
+  return {
+    name: NAME,
+    apply(vsw) {
+      let store: FileStore | undefined;
+      vsw.hooks.keystore.tap(NAME, (request) => {
+        if (request.name !== "file") return undefined;
+        store ??= openFileStore({ ...options, env: vsw.env, terminal: vsw.terminal, now: vsw.now });
+        return store;
+      });
+    },
+  };
+}
