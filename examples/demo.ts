@@ -4,7 +4,7 @@
  * `dev`, switches a bash shell to `prod`, and shows that MFA was asked once and that a cached
  * switch makes no STS call. Nothing touches your real ~/.aws or any network but 127.0.0.1.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -80,13 +80,23 @@ const out = await new STSClient({ region: process.env.AWS_REGION ?? "us-east-1" 
 console.log(out.Arn);\n`,
 );
 
-function sh(script: string): string {
-  const r = spawnSync("bash", ["-c", script], { env, encoding: "utf8", cwd: root });
-  if (r.status !== 0) {
-    process.stderr.write(r.stderr);
+/** Runs a bash script; asynchronous, so the emulator in this process keeps answering. */
+async function sh(script: string): Promise<string> {
+  const child = spawn("bash", ["-c", script], { env, cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d;
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (code !== 0) {
+    process.stderr.write(err);
     throw new Error(`demo step failed: ${script}`);
   }
-  return (r.stdout + (r.stderr ? r.stderr.replace(/^/gm, "[stderr] ") : "")).trimEnd();
+  return (out + (err ? err.replace(/^/gm, "[stderr] ") : "")).trimEnd();
 }
 
 try {
@@ -95,18 +105,20 @@ try {
 
   say("vsw add base --env   (the long-lived keys go into the encrypted file keystore, nowhere else)");
   show(
-    sh(`AWS_ACCESS_KEY_ID=${me.accessKeyId} AWS_SECRET_ACCESS_KEY=${me.secretAccessKey} vsw add base --env`),
+    await sh(
+      `AWS_ACCESS_KEY_ID=${me.accessKeyId} AWS_SECRET_ACCESS_KEY=${me.secretAccessKey} vsw add base --env`,
+    ),
   );
 
   say("vsw plan prod   (how prod becomes credentials; no network)");
-  show(sh("vsw plan prod"));
+  show(await sh("vsw plan prod"));
 
   say("vsw exec dev -- node whoami-aws.mjs   (GetSessionToken with MFA, then AssumeRole into 222222222222)");
-  show(sh(`vsw exec dev -- node ${whoami}`));
+  show(await sh(`vsw exec dev -- node ${whoami}`));
 
   say('eval "$(vsw env prod)"   (a bash shell switched to prod; the MFA session is reused)');
   show(
-    sh(
+    await sh(
       `eval "$(vsw env prod --shell bash)" && echo "VSW_PROFILE=$VSW_PROFILE VSW_ACCOUNT_ID=$VSW_ACCOUNT_ID AWS_REGION=$AWS_REGION" && node ${whoami}`,
     ),
   );
@@ -117,14 +129,14 @@ try {
   emu.resetCalls();
   say('eval "$(vsw env dev)" again   (cached session: no STS call, no SDK loaded)');
   show(
-    sh(
+    await sh(
       `eval "$(vsw env dev --shell bash)" && echo "switched to $VSW_PROFILE, expires $AWS_CREDENTIAL_EXPIRATION"`,
     ),
   );
   say(`STS calls for the cached switch: ${emu.calls.length}`);
 
   say("vsw list");
-  show(sh("vsw list"));
+  show(await sh("vsw list"));
   if (asked !== 1 || emu.calls.length !== 0) throw new Error("demo expectations not met");
   say("Done: MFA once, sessions cached, keys never in ~/.aws/credentials.");
 } finally {

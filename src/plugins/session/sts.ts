@@ -53,7 +53,7 @@ function makeClient(sdk: Sdk, vsw: Vsw, step: SessionStep, credentials: Credenti
     // The SDK's standard retry mode backs off on throttling and 5xx; the deadline bounds the total.
     maxAttempts: 4,
     retryMode: "standard",
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
 }
 
