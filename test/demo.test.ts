@@ -5,7 +5,7 @@ import { ROOT, run } from "./helpers/harness.js";
 
 test("the README's demo runs end to end: MFA once, and no STS call for a cached switch", async () => {
   const r = await run(process.execPath, ["--import", "tsx", join(ROOT, "examples", "demo.ts")], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: { PATH: process.env.PATH },
     cwd: ROOT,
   });
   assert.equal(r.code, 0, r.stderr);

@@ -2,6 +2,7 @@
  * The `vsw` binary. The hot commands take a strict fast path (no yargs); everything else, help
  * included, goes through yargs, loaded only then.
  */
+import { runComplete } from "./commands/complete.js";
 import { runEnv } from "./commands/env.js";
 import { runExport } from "./commands/export.js";
 import { parseFast } from "./fast.js";
@@ -10,6 +11,8 @@ import { report } from "./report.js";
 async function main(argv: string[]): Promise<void> {
   const fast = parseFast(argv);
   try {
+    // Shell completion runs on every TAB: answered here, without yargs (protocol in complete.ts).
+    if (argv[0] === "__complete") return await runComplete(argv.slice(1));
     if (fast?.name === "env") return await runEnv(fast.args);
     if (fast?.name === "export") return await runExport(fast.args);
     const { runYargs } = await import("./yargs.js");

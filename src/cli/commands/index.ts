@@ -1,10 +1,15 @@
 /** Every yargs command module, in the order `vsw --help` lists them. */
 import { addCommand } from "./add.js";
 import { clearCommand } from "./clear.js";
+import { completeCommand } from "./complete.js";
 import { envCommand } from "./env.js";
 import { execCommand } from "./exec.js";
 import { exportCommand } from "./export.js";
+import { initCommand } from "./init.js";
 import { listCommand } from "./list.js";
+import { lockCommand } from "./lock.js";
+import { offCommand } from "./off.js";
+import { pickCommand } from "./pick.js";
 import { planCommand } from "./plan.js";
 import { removeCommand } from "./remove.js";
 
@@ -17,4 +22,9 @@ export const commands = [
   addCommand,
   removeCommand,
   clearCommand,
+  lockCommand,
+  initCommand,
+  offCommand,
+  pickCommand,
+  completeCommand,
 ];
