@@ -119,6 +119,70 @@ describe("minting sessions", () => {
   });
 });
 
+describe("concurrency and the cache", () => {
+  test("concurrent runs that need the same session share one MFA code", async () => {
+    const { world, home, asked } = await setup();
+    try {
+      const runs = await Promise.all([
+        runVsw(["env", "dev"], { env: home.env }),
+        runVsw(["env", "dev"], { env: home.env }),
+        runVsw(["env", "prod"], { env: home.env }),
+      ]);
+      for (const r of runs) assert.equal(r.code, 0, r.stderr);
+      assert.equal(asked(), 1);
+      assert.equal(successes(world, "GetSessionToken"), 1);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+
+  test("vsw clear drops the cached sessions of one profile, then of all", async () => {
+    const { world, home } = await setup();
+    try {
+      assert.equal((await runVsw(["env", "dev"], { env: home.env })).code, 0);
+      assert.equal((await runVsw(["env", "prod"], { env: home.env })).code, 0);
+      const one = await runVsw(["clear", "dev"], { env: home.env });
+      assert.equal(one.stdout, "Cleared 1 cached session.\n");
+      world.emu.resetCalls();
+      assert.equal((await runVsw(["env", "dev"], { env: home.env })).code, 0);
+      assert.deepEqual(
+        world.emu.calls.map((c) => c.action),
+        ["AssumeRole"],
+      );
+      const all = await runVsw(["clear"], { env: home.env });
+      assert.equal(all.stdout, "Cleared 3 cached sessions.\n");
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+
+  test("AccessDenied on AssumeRole names the role and the caller", async () => {
+    const world = await startWorld();
+    const home = makeHome();
+    try {
+      world.emu.createRole({
+        account: "555555555555",
+        name: "locked",
+        trust: { principals: ["999999999999"] },
+      });
+      home.writeConfig(
+        `${world.config}\n[profile locked]\nsource_profile = base\nrole_arn = arn:aws:iam::555555555555:role/locked\nendpoint_url = ${world.emu.url}\n`,
+      );
+      await addBaseKeys(home, world);
+      const r = await runVsw(["env", "locked"], { env: home.env });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /AssumeRole on arn:aws:iam::555555555555:role\/locked/);
+      assert.match(r.stderr, /arn:aws:iam::111111111111:user\/me/);
+      assert.match(r.stderr, /\(VSW_STS_ACCESS_DENIED\)/);
+    } finally {
+      await world.emu.close();
+      home.cleanup();
+    }
+  });
+});
+
 describe("what is forwarded to STS", () => {
   test("ExternalId, SourceIdentity and session tags reach AssumeRole", async () => {
     const world = await startWorld();
