@@ -92,6 +92,8 @@ export function run(
     });
     child.on("error", reject);
     child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    // A child that exits without reading its stdin closes the pipe: EPIPE is not a test failure.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(options.input ?? "");
   });
 }

@@ -93,7 +93,9 @@ export function quoteBash(value: string): string {
     .map((run) => {
       if (run.kind === "quote") return "\\'".repeat(run.text.length);
       if (run.kind === "text") return `'${run.text}'`;
-      const octal = [...Buffer.from(run.text, "utf8")].map((byte) => `\\${byte.toString(8).padStart(3, "0")}`);
+      const octal = [...Buffer.from(run.text, "utf8")].map(
+        (byte) => `\\${byte.toString(8).padStart(3, "0")}`,
+      );
       return `$'${octal.join("")}'`;
     })
     .join("");
