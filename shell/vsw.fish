@@ -154,9 +154,10 @@ function vsw_prompt --description 'The active vsw session: profile, account, tim
 end
 
 # Auto-refresh (VSW_AUTO_REFRESH=1): before a command runs (fish_preexec), a session with less
-# than VSW_REFRESH_MINUTES (default 5) left is switched again, quietly. It runs without a
-# controlling terminal (setsid), so it can never prompt: when a new session needs an MFA code or
-# the keystore passphrase, it fails silently and the prompt turns yellow, then red. One try per session.
+# than VSW_REFRESH_MINUTES (default 5) left is switched again, quietly. It runs with
+# VSW_NO_PROMPT=1 and without a controlling terminal (setsid, where present), so it can never
+# prompt: when a new session needs an MFA code or the keystore passphrase, it fails silently and the
+# prompt turns yellow, then red. One try per session.
 function __vsw_auto_refresh --on-event fish_preexec
     test "$VSW_AUTO_REFRESH" = 1; and test -n "$VSW_PROFILE"; or return 0
     set -l __vsw_minutes "$VSW_REFRESH_MINUTES"
@@ -166,11 +167,20 @@ function __vsw_auto_refresh --on-event fish_preexec
     test "$__vsw_refresh_tried" != "$VSW_PROFILE/$VSW_EXPIRATION"; or return 0
     test (math $VSW_EXPIRATION - (__vsw_now)) -lt (math $__vsw_minutes \* 60); or return 0
     set -g __vsw_refresh_tried "$VSW_PROFILE/$VSW_EXPIRATION"
-    command -q setsid; or return 0
     set -l __vsw_region
     test -n "$VSW_REGION"; and set __vsw_region --region "$VSW_REGION"
-    set -l __vsw_code (setsid -w vsw env --shell fish "$VSW_PROFILE" $__vsw_region </dev/null 2>/dev/null | string collect)
-    test $pipestatus[1] -eq 0; or return 0
+    # VSW_NO_PROMPT=1 makes vsw itself never prompt; setsid (where there is one) also keeps an
+    # mfa_process or credential_process from opening the terminal on its own.
+    set -l __vsw_code
+    set -l __vsw_ok 1
+    if command -q setsid
+        set __vsw_code (VSW_NO_PROMPT=1 setsid -w vsw env --shell fish "$VSW_PROFILE" $__vsw_region </dev/null 2>/dev/null | string collect)
+        set __vsw_ok $pipestatus[1]
+    else
+        set __vsw_code (VSW_NO_PROMPT=1 command vsw env --shell fish "$VSW_PROFILE" $__vsw_region </dev/null 2>/dev/null | string collect)
+        set __vsw_ok $pipestatus[1]
+    end
+    test $__vsw_ok -eq 0; or return 0
     string match -q -- 'set -e -g AWS_ACCESS_KEY_ID *' "$__vsw_code"; and eval $__vsw_code
     return 0
 end

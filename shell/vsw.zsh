@@ -130,9 +130,10 @@ vsw_prompt() {
 }
 
 # Auto-refresh (VSW_AUTO_REFRESH=1): before a command runs (preexec), a session with less than
-# VSW_REFRESH_MINUTES (default 5) left is switched again, quietly. It runs without a controlling
-# terminal (setsid), so it can never prompt: when a new session needs an MFA code or the keystore
-# passphrase, it fails silently and the prompt segment turns yellow, then red. One try per session.
+# VSW_REFRESH_MINUTES (default 5) left is switched again, quietly. It runs with VSW_NO_PROMPT=1 and
+# without a controlling terminal (setsid, where present), so it can never prompt: when a new session
+# needs an MFA code or the keystore passphrase, it fails silently and the prompt segment turns
+# yellow, then red. One try per session.
 __vsw_auto_refresh() {
   emulate -L zsh
   [[ ${VSW_AUTO_REFRESH-} == 1 && -n ${VSW_PROFILE-} ]] || return 0
@@ -144,9 +145,12 @@ __vsw_auto_refresh() {
   [[ -n $__vsw_now ]] || __vsw_now=${(%):-'%D{%s}'}
   ((10#$VSW_EXPIRATION - __vsw_now < 10#$__vsw_minutes * 60)) || return 0
   typeset -g __vsw_refresh_tried=$VSW_PROFILE/$VSW_EXPIRATION
-  (( $+commands[setsid] )) || return 0
   [[ -n ${VSW_REGION-} ]] && __vsw_region=(--region "$VSW_REGION")
-  __vsw_code=$(setsid -w vsw env --shell zsh "$VSW_PROFILE" "${__vsw_region[@]}" </dev/null 2>/dev/null) || return 0
+  # VSW_NO_PROMPT=1 makes vsw itself never prompt; setsid (where there is one) also keeps an
+  # mfa_process or credential_process from opening the terminal on its own.
+  local -a __vsw_run=(command)
+  (( $+commands[setsid] )) && __vsw_run=(setsid -w)
+  __vsw_code=$(VSW_NO_PROMPT=1 "${__vsw_run[@]}" vsw env --shell zsh "$VSW_PROFILE" "${__vsw_region[@]}" </dev/null 2>/dev/null) || return 0
   case $__vsw_code in ('unset AWS_ACCESS_KEY_ID '*) eval "$__vsw_code" ;; esac
   return 0
 }

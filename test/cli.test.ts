@@ -6,7 +6,17 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { addBaseKeys, type Home, makeHome, runVsw, startWorld, VSW, type World } from "./helpers/harness.js";
+import {
+  addBaseKeys,
+  type Home,
+  makeHome,
+  requireTool,
+  run,
+  runVsw,
+  startWorld,
+  VSW,
+  type World,
+} from "./helpers/harness.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -371,5 +381,50 @@ describe("plan, errors and plugins", () => {
     });
     assert.equal(fast.code, 0, fast.stderr);
     assert.equal(slow.stdout, fast.stdout);
+  });
+});
+
+describe("small commands and terminal safety", () => {
+  const home = makeHome();
+  after(() => home.cleanup());
+
+  test("vsw off prints the same unset code on the fast path and through yargs", async () => {
+    const fast = await runVsw(["off", "--shell", "bash"], { env: home.env });
+    const slow = await runVsw(["off", "--shell", "bash", "--debug"], { env: home.env });
+    assert.equal(fast.code, 0, fast.stderr);
+    assert.match(fast.stdout, /^unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN /);
+    assert.equal(slow.stdout, fast.stdout);
+  });
+
+  test("vsw use without the shell integration explains how to get it", async () => {
+    const r = await runVsw(["use", "prod"], { env: home.env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /needs the shell integration.*\(VSW_USAGE\)/);
+    assert.match(r.stderr, /vsw init/);
+  });
+
+  test("control characters of a profile name are escaped in error messages", async () => {
+    const r = await runVsw(["env", "evil\u001b]0;pwned\u0007"], { env: home.env });
+    assert.equal(r.code, 1);
+    assert.ok(!r.stderr.includes("\u001b"), "no raw ESC reaches the terminal");
+    assert.match(r.stderr, /evil\\u\{1b\}\]0;pwned\\u\{7\}/);
+  });
+
+  test("VSW_NO_PROMPT=1 fails instead of prompting, even on a terminal", async (t) => {
+    if (!requireTool(t, "script")) return;
+    const world = await startWorld();
+    try {
+      home.writeConfig(world.config);
+      await addBaseKeys(home, world);
+      // `script` gives vsw a controlling terminal; without VSW_NO_PROMPT it would wait at the prompt.
+      const r = await run("script", ["-qec", `${process.execPath} ${VSW} env dev`, "/dev/null"], {
+        env: { ...home.env, VSW_NO_PROMPT: "1" },
+      });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout, /\(VSW_MFA_REQUIRED\)/);
+      assert.equal(world.emu.calls.length, 0);
+    } finally {
+      await world.emu.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
 import { runComplete } from "./commands/complete.js";
 import { runEnv } from "./commands/env.js";
 import { runExport } from "./commands/export.js";
+import { runOff } from "./commands/off.js";
 import { parseFast } from "./fast.js";
 import { report } from "./report.js";
 
@@ -15,6 +16,7 @@ async function main(argv: string[]): Promise<void> {
     if (argv[0] === "__complete") return await runComplete(argv.slice(1));
     if (fast?.name === "env") return await runEnv(fast.args);
     if (fast?.name === "export") return await runExport(fast.args);
+    if (fast?.name === "off") return await runOff(fast.args);
     const { runYargs } = await import("./yargs.js");
     await runYargs(argv);
   } catch (error) {

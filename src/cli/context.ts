@@ -30,7 +30,8 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
   const vsw = createVsw({
     env,
     keystore: args.keystore,
-    terminal: devTty,
+    // VSW_NO_PROMPT=1 (the shells' quiet auto-refresh, scripts): no prompt of any plugin, ever.
+    terminal: env.VSW_NO_PROMPT === "1" ? undefined : devTty,
     warn: (line) => process.stderr.write(`vsw: warning: ${line}\n`),
     debug: args.debug ? (line) => process.stderr.write(`vsw: debug: ${line}\n`) : undefined,
   });

@@ -6,8 +6,12 @@
  */
 import type { EnvArgs } from "./commands/env.js";
 import type { ExportArgs } from "./commands/export.js";
+import type { OffArgs } from "./commands/off.js";
 
-export type FastCommand = { name: "env"; args: EnvArgs } | { name: "export"; args: ExportArgs };
+export type FastCommand =
+  | { name: "env"; args: EnvArgs }
+  | { name: "export"; args: ExportArgs }
+  | { name: "off"; args: OffArgs };
 
 const VALUE_OPTIONS: Record<string, string> = {
   "--shell": "shell",
@@ -21,12 +25,14 @@ const BOOLEAN_OPTIONS: Record<string, string> = { "--no-session": "noSession", "
 const ALLOWED: Record<string, string[]> = {
   env: ["shell", "duration", "region", "mfaToken", "keystore", "noSession", "debug"],
   export: ["shell", "format", "duration", "region", "mfaToken", "keystore", "noSession", "debug"],
+  off: ["shell"],
 };
+const SHELLS = ["bash", "zsh", "sh", "fish", "pwsh"];
 
-/** Parses `env PROFILE …` or `export PROFILE …`; `undefined` means "let yargs decide". */
+/** Parses `env PROFILE …`, `export PROFILE …` or `off …`; `undefined` means "let yargs decide". */
 export function parseFast(argv: readonly string[]): FastCommand | undefined {
   const [name, ...rest] = argv;
-  if (name !== "env" && name !== "export") return undefined;
+  if (name !== "env" && name !== "export" && name !== "off") return undefined;
   const allowed = ALLOWED[name] as string[];
   const args: Record<string, unknown> = {};
   let profile: string | undefined;
@@ -50,13 +56,10 @@ export function parseFast(argv: readonly string[]): FastCommand | undefined {
     if (value === undefined || (eq === -1 && value.startsWith("-"))) return undefined;
     args[key] = value;
   }
-  if (profile === undefined || profile === "") return undefined;
-  if (
-    args.shell !== undefined &&
-    !["bash", "zsh", "sh", "fish", "pwsh"].includes(args.shell as string) &&
-    name === "env"
-  ) {
+  // yargs checks `--shell` against its choices: an unknown one goes there for the same message.
+  if (args.shell !== undefined && name !== "export" && !SHELLS.includes(args.shell as string))
     return undefined;
-  }
+  if (name === "off") return profile === undefined ? { name, args } : undefined;
+  if (profile === undefined || profile === "") return undefined;
   return { name, args: { ...args, profile } } as FastCommand;
 }

@@ -1,4 +1,18 @@
 import { isVswError, VswError } from "../core/errors.js";
+import { isInvisible } from "../plugins/format/shell-quote.js";
+
+/**
+ * Text safe to print on a terminal: control, C1 and bidi characters (which a hostile profile name
+ * could use to move the cursor or rewrite the screen) are shown as `\u{…}` escapes.
+ */
+export function printable(text: string): string {
+  let out = "";
+  for (const char of text) {
+    const code = char.codePointAt(0) as number;
+    out += isInvisible(code) ? `\\u{${code.toString(16)}}` : char;
+  }
+  return out;
+}
 
 /**
  * The one place that turns an error into stderr text and an exit code: `vsw: <sentence> (CODE)`
@@ -16,11 +30,12 @@ export async function report(error: unknown, debug: boolean): Promise<number> {
         },
       );
   const paint = await painter();
-  let text = `${paint.red("vsw:")} ${err.message} ${paint.dim(`(${err.code})`)}\n`;
-  if (err.hint) text += `${paint.yellow("hint:")} ${err.hint}\n`;
+  let text = `${paint.red("vsw:")} ${printable(err.message)} ${paint.dim(`(${err.code})`)}\n`;
+  if (err.hint) text += `${paint.yellow("hint:")} ${printable(err.hint)}\n`;
   if (debug) {
     if (err.origin) text += `in plugin "${err.origin.plugin}", hook "${err.origin.hook}"\n`;
-    for (let e: unknown = err; e instanceof Error; e = e.cause) text += `${e.stack ?? e.message}\n`;
+    for (let e: unknown = err; e instanceof Error; e = e.cause)
+      text += `${(e.stack ?? e.message).split("\n").map(printable).join("\n")}\n`;
   }
   process.stderr.write(text);
   return err.code === "VSW_USAGE" ? 2 : 1;

@@ -22,6 +22,7 @@ export const devTty: Terminal = {
     return {
       input,
       output,
+      fds: [inFd, outFd],
       close() {
         input.setRawMode?.(false);
         input.destroy();

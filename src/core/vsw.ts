@@ -21,6 +21,8 @@ export interface Terminal {
 export interface TerminalStreams {
   input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
   output: NodeJS.WritableStream;
+  /** File descriptors of input and output, for a child process that talks to the terminal itself. */
+  fds?: readonly [number, number];
   close(): void;
 }
 

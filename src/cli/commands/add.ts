@@ -4,6 +4,7 @@ import { keysItem, type StoredKeys } from "../../core/items.js";
 import type { TerminalStreams } from "../../core/vsw.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { printable } from "../report.js";
 
 export interface AddArgs extends GlobalArgs {
   profile: string;
@@ -23,7 +24,7 @@ export async function runAdd(args: AddArgs): Promise<void> {
   checkShape(keys.accessKeyId, keys.secretAccessKey);
   const stored: StoredKeys = { ...keys, addedAt: vsw.now() };
   await keystore.set(keysItem(args.profile), JSON.stringify(stored));
-  process.stdout.write(`Stored the keys of "${args.profile}" in the ${keystore.name} keystore.\n`);
+  process.stdout.write(`Stored the keys of "${printable(args.profile)}" in the ${keystore.name} keystore.\n`);
 }
 
 function fromEnv(): { accessKeyId: string; secretAccessKey: string } {

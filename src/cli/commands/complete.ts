@@ -48,8 +48,6 @@ export interface CommandSpec {
   positionals: readonly ValueKind[];
   rest?: ValueKind;
   flags: Readonly<Record<string, FlagSpec>>;
-  /** Only the shell wrapper knows it (`use`), or only the shell wrapper calls it (`__complete`). */
-  wrapperOnly?: boolean;
   hidden?: boolean;
 }
 
@@ -158,7 +156,6 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     describe: "Switch to PROFILE, even one named like a command",
     positionals: ["profile"],
     flags: SWITCH_FLAGS,
-    wrapperOnly: true,
   },
 ];
 

@@ -12,6 +12,7 @@ import { offCommand } from "./off.js";
 import { pickCommand } from "./pick.js";
 import { planCommand } from "./plan.js";
 import { removeCommand } from "./remove.js";
+import { useCommand } from "./use.js";
 
 export const commands = [
   envCommand,
@@ -25,6 +26,7 @@ export const commands = [
   lockCommand,
   initCommand,
   offCommand,
+  useCommand,
   pickCommand,
   completeCommand,
 ];

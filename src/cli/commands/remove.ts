@@ -3,6 +3,7 @@ import { VswError } from "../../core/errors.js";
 import { keysItem, parseItem } from "../../core/items.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { printable } from "../report.js";
 
 export interface RemoveArgs extends GlobalArgs {
   profile: string;
@@ -54,7 +55,7 @@ export async function runRemove(args: RemoveArgs): Promise<void> {
     const parsed = parseItem(item.name);
     if (parsed.kind !== "other" && parsed.profile === args.profile) await keystore.delete(item.name);
   }
-  process.stdout.write(`Removed the keys and cached sessions of "${args.profile}".\n`);
+  process.stdout.write(`Removed the keys and cached sessions of "${printable(args.profile)}".\n`);
 }
 
 export const removeCommand: CommandModule<GlobalArgs, RemoveArgs> = {

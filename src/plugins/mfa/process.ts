@@ -1,8 +1,7 @@
-import { closeSync, openSync } from "node:fs";
 import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Env } from "../../core/types.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { TerminalStreams, VswPlugin } from "../../core/vsw.js";
 
 const NAME = "mfa-process";
 
@@ -17,7 +16,7 @@ export function processMfa(): VswPlugin {
     apply(vsw) {
       vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
         if (!request.mfaProcess) return undefined;
-        const { code, stdout } = await run(request.mfaProcess, vsw.env);
+        const { code, stdout } = await run(request.mfaProcess, vsw.env, vsw.terminal.open());
         if (code !== 0) {
           throw new VswError(
             "VSW_MFA_PROCESS_FAILED",
@@ -41,18 +40,17 @@ export function processMfa(): VswPlugin {
   };
 }
 
-async function run(command: string, env: Env): Promise<{ code: number; stdout: string }> {
+async function run(
+  command: string,
+  env: Env,
+  terminal: TerminalStreams | undefined,
+): Promise<{ code: number; stdout: string }> {
   // child_process costs ~15 ms to load; only profiles that run a command pay for it.
   const { spawn } = await import("node:child_process");
-  let tty: number | undefined;
-  try {
-    tty = openSync("/dev/tty", "r+");
-  } catch {
-    tty = undefined;
-  }
+  const [input, output] = terminal?.fds ?? [];
   return new Promise<{ code: number; stdout: string }>((resolve, reject) => {
     const child = spawn("sh", ["-c", command], {
-      stdio: [tty ?? "ignore", "pipe", tty ?? "inherit"],
+      stdio: [input ?? "ignore", "pipe", output ?? "inherit"],
       env: env as NodeJS.ProcessEnv,
     });
     const chunks: Buffer[] = [];
@@ -61,7 +59,5 @@ async function run(command: string, env: Env): Promise<{ code: number; stdout: s
     child.on("close", (code, signal) => {
       resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(chunks).toString("utf8") });
     });
-  }).finally(() => {
-    if (tty !== undefined) closeSync(tty);
-  });
+  }).finally(() => terminal?.close());
 }
