@@ -10,6 +10,8 @@ import {
   addBaseKeys,
   type Home,
   makeHome,
+  PASSPHRASE,
+  ROOT,
   requireTool,
   run,
   runVsw,
@@ -242,8 +244,8 @@ describe("secrets stay secret", () => {
     const sessionSecret = /AWS_SECRET_ACCESS_KEY='([^']+)'/.exec(env.stdout)?.[1];
     const sessionToken = /AWS_SESSION_TOKEN='([^']+)'/.exec(env.stdout)?.[1];
     assert.ok(sessionSecret && sessionToken);
-    const needles = [world.secretAccessKey, sessionSecret, sessionToken, "correct horse battery staple"].map(
-      (s) => Buffer.from(s),
+    const needles = [world.secretAccessKey, sessionSecret, sessionToken, PASSPHRASE].map((s) =>
+      Buffer.from(s),
     );
     const roots = [home.dir, home.env.XDG_RUNTIME_DIR as string, "/tmp"];
     for (const root of roots) {
@@ -278,8 +280,8 @@ function safeFiles(root: string): Array<[string, Buffer]> {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
     try {
-      // tsx's transpile cache holds this test's own source (and the harness's test passphrase).
-      if (path.includes("/tsx-")) continue;
+      // tsx's transpile cache and this checkout hold test sources, not what vsw wrote.
+      if (path.includes("/tsx-") || path.startsWith(`${ROOT}/`)) continue;
       if (statSync(path).size < 8 * 1024 * 1024) out.push([path, readFileSync(path)]);
     } catch {
       // Gone or unreadable: another test's temp file.

@@ -273,7 +273,15 @@ describe("Completion in interactive shells (tmux)", () => {
     rmSync(out, { force: true });
     tm.type(shell, line, false);
     tm.send(shell, "Tab");
-    await sleep(1500);
+    // Wait until the completion has changed the line (it runs node: slow on a loaded machine),
+    // then a moment more for the shell to finish redrawing, before Enter.
+    const typed = `$ ${line}`;
+    for (let i = 0; i < 150; i++) {
+      const last = tm.screen(shell).split("\n").pop() ?? "";
+      if (last.startsWith("$ show") && last.length > typed.length) break;
+      await sleep(100);
+    }
+    await sleep(400);
     tm.send(shell, "Enter");
     // The file exists (truncated by the redirection) a moment before printf fills it.
     const written = () => existsSync(out) && readFileSync(out, "utf8") !== "";

@@ -4,6 +4,7 @@
  */
 
 import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,7 +15,8 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 export const VSW = join(ROOT, "dist", "vsw.js");
 export const MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 export const MFA_SERIAL = "arn:aws:iam::111111111111:mfa/me";
-export const PASSPHRASE = "correct horse battery staple";
+/** Random per test process, so no copy of it in the sources (or another run's files) can match a search. */
+export const PASSPHRASE = `pass-${randomBytes(12).toString("base64url")}`;
 
 /** A temporary HOME with its own config, keystore dir and RAM-backed runtime dir; removed at the end. */
 export interface Home {
