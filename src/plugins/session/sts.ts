@@ -91,6 +91,8 @@ async function call(
       try {
         const identity = await who.send(new sdk.GetCallerIdentityCommand({}), { abortSignal });
         credentials.accountId = identity.Account;
+      } catch {
+        // The account id only decorates the prompt: a session is not refused for the lack of it.
       } finally {
         who.destroy();
       }

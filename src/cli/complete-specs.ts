@@ -1,0 +1,153 @@
+/**
+ * What completion knows of vsw's commands: their positionals, flags and what each completes to.
+ * Kept equal to the yargs command modules by test/shell-complete.test.ts.
+ */
+/** What a positional argument or a flag's value completes to. */
+export type ValueKind =
+  | "profile" // every profile of the config and every name with stored keys
+  | "stored" // names with stored keys
+  | "shell" // shells of the env format
+  | "rc-shell" // shells with a wrapper (vsw init)
+  | "format" // output formats
+  | "region" // regions named in the config
+  | "command" // a command line of its own: the shell's default completion
+  | "free"; // anything: no candidates
+
+/** A flag: a boolean when `value` is absent. */
+export interface FlagSpec {
+  describe: string;
+  value?: ValueKind;
+}
+
+/** What completion knows of a command. Kept equal to the yargs modules by test/shell-complete.test.ts. */
+export interface CommandSpec {
+  name: string;
+  aliases?: readonly string[];
+  describe: string;
+  /** What each positional completes to; past the end, `rest` (default `free`). */
+  positionals: readonly ValueKind[];
+  rest?: ValueKind;
+  flags: Readonly<Record<string, FlagSpec>>;
+  hidden?: boolean;
+}
+
+/** Flags every command takes (yargs globals, plus --help). */
+export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  "--keystore": { describe: "Keystore to use", value: "free" },
+  "--debug": { describe: "Trace hooks and plugins on stderr" },
+  "--plugin": { describe: "Load a plugin (path or package)", value: "free" },
+  "--help": { describe: "Show help" },
+};
+
+const PROFILE_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  "--duration": { describe: "Session duration: 900s, 15m, 1h, 12h", value: "free" },
+  "--no-session": { describe: "Hand out the stored long-lived keys themselves" },
+  "--region": { describe: "Region", value: "region" },
+  "--mfa-token": { describe: "The current MFA code", value: "free" },
+};
+
+/** The switch itself: `vsw PROFILE [flags]` and `vsw use PROFILE [flags]` run `vsw env PROFILE`. */
+const SWITCH_FLAGS = PROFILE_FLAGS;
+
+/** Every command completion knows, in `vsw --help` order, then the wrapper's own. */
+export const COMMAND_SPECS: readonly CommandSpec[] = [
+  {
+    name: "env",
+    describe: "Print shell code that switches to PROFILE",
+    positionals: ["profile"],
+    flags: { ...PROFILE_FLAGS, "--shell": { describe: "Shell to print for", value: "shell" } },
+  },
+  {
+    name: "export",
+    describe: "Print PROFILE's session credentials",
+    positionals: ["profile"],
+    flags: {
+      ...PROFILE_FLAGS,
+      "--format": { describe: "Output format", value: "format" },
+      "--shell": { describe: "Shell for --format env", value: "shell" },
+    },
+  },
+  {
+    name: "exec",
+    describe: "Run a command with PROFILE's session",
+    positionals: ["profile"],
+    rest: "command",
+    flags: PROFILE_FLAGS,
+  },
+  {
+    name: "plan",
+    describe: "Show how PROFILE turns into credentials",
+    positionals: ["profile"],
+    flags: { ...PROFILE_FLAGS, "--json": { describe: "Print the plan as JSON" } },
+  },
+  {
+    name: "list",
+    aliases: ["ls"],
+    describe: "List profiles, stored keys and cached sessions",
+    positionals: [],
+    flags: { "--json": { describe: "Print JSON" }, "--names": { describe: "Print profile names only" } },
+  },
+  {
+    name: "add",
+    describe: "Store long-lived keys for PROFILE",
+    positionals: ["profile"],
+    flags: { "--env": { describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" } },
+  },
+  {
+    name: "remove",
+    aliases: ["rm"],
+    describe: "Delete PROFILE's stored keys and cached sessions",
+    positionals: ["stored"],
+    flags: { "--force": { describe: "Do not ask for confirmation" } },
+  },
+  {
+    name: "clear",
+    describe: "Drop cached sessions",
+    positionals: ["profile"],
+    flags: {},
+  },
+  {
+    name: "lock",
+    describe: "Forget the unlocked keystore passphrase",
+    positionals: [],
+    flags: {},
+  },
+  {
+    name: "init",
+    describe: "Print the line that loads the shell integration",
+    positionals: ["rc-shell"],
+    flags: {},
+  },
+  {
+    name: "off",
+    describe: "Remove every variable the last switch set",
+    positionals: [],
+    flags: { "--shell": { describe: "Shell to print for", value: "shell" } },
+  },
+  {
+    name: "pick",
+    describe: "Choose a profile on the terminal",
+    positionals: [],
+    flags: {},
+  },
+  { name: "__complete", describe: "Completion candidates", positionals: [], flags: {}, hidden: true },
+  {
+    name: "use",
+    describe: "Switch to PROFILE, even one named like a command",
+    positionals: ["profile"],
+    flags: SWITCH_FLAGS,
+  },
+];
+
+/** `vsw PROFILE …`: the first word is the profile. */
+export const SWITCH_SPEC: CommandSpec = {
+  name: "",
+  describe: "Switch the shell",
+  positionals: ["profile"],
+  flags: SWITCH_FLAGS,
+};
+
+export const TOP_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  "--help": { describe: "Show help" },
+  "--version": { describe: "Show the version" },
+};
