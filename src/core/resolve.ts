@@ -159,10 +159,10 @@ function buildSteps(p: Planner): [SourceStep, ...SessionStep[]] {
     // A credential_process hands out what it hands out; GetSessionToken on temporary keys would fail.
     if (sourceStep.type === "credential_process") return [sourceStep];
     checkFlagDuration(p, SESSION_TOKEN_MAX, "GetSessionToken");
-    return [
-      sourceStep,
-      sessionToken(p, source, serialFor(p, source, true), durationFor(p, source, true), true),
-    ];
+    // Why: duration_seconds is the *role* session's length (AWS CLI docs, aws-vault's
+    // AssumeRoleDuration); a GetSessionToken session takes only --duration, else 1 h, as in aws-vault.
+    const duration = flags.durationSeconds ?? DEFAULT_DURATION;
+    return [sourceStep, sessionToken(p, source, serialFor(p, source, true), duration, true)];
   }
   checkFlagDuration(p, ROLE_MAX, "AssumeRole");
   const steps: [SourceStep, ...SessionStep[]] = [sourceStep];
