@@ -59,6 +59,21 @@ describe("file keystore: items", () => {
     assert.deepEqual(await store.list(), [{ name: "session/x" }]);
   });
 
+  test("list with a prefix reports only the items whose names start with it", async () => {
+    const store = cheapStore();
+    await store.set("keys/a", "1");
+    await store.set("keys/b", "2");
+    await store.set("session/GetSessionToken/a/-", "3", { expiresAt: 1_900_000_000_000 });
+    await store.set(`keys/${"x".repeat(300)}`, "4");
+    assert.deepEqual(
+      (await store.list("keys/")).map((item) => item.name),
+      ["keys/a", "keys/b", `keys/${"x".repeat(300)}`],
+    );
+    assert.deepEqual(await store.list("session/"), [
+      { name: "session/GetSessionToken/a/-", expiresAt: 1_900_000_000_000 },
+    ]);
+  });
+
   test("list reports names and expiry times without a passphrase", async () => {
     const store = cheapStore();
     await store.set("keys/prod", "secret", { expiresAt: 42 });

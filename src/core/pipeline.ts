@@ -4,7 +4,7 @@
  */
 import { isVswError, VswError } from "./errors.js";
 import { formatNames } from "./hooks.js";
-import { parseItem } from "./items.js";
+import { keysItem, parseItem } from "./items.js";
 import { resolvePlan } from "./resolve.js";
 import type {
   CacheRequest,
@@ -20,7 +20,8 @@ import type { Vsw } from "./vsw.js";
 
 /** Profile names with long-lived keys in the keystore (names only: no passphrase needed where the store allows). */
 export async function storedProfiles(vsw: Vsw): Promise<Set<string>> {
-  const items = await vsw.keystore().list();
+  // Only the keys: the hot path must not read every cached session's file to learn a few names.
+  const items = await vsw.keystore().list(keysItem(""));
   const names = new Set<string>();
   for (const item of items) {
     const parsed = parseItem(item.name);

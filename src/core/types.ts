@@ -135,8 +135,8 @@ export interface Keystore {
   readonly name: string;
   /** Unlocks the store and checks the passphrase, so a wrong one fails before anything is asked or written. */
   open(): Promise<void>;
-  /** Names of the stored items (no unlock needed where the backend allows). */
-  list(): Promise<KeystoreItem[]>;
+  /** The stored items whose names start with `prefix` (all by default); no unlock needed where the backend allows. */
+  list(prefix?: string): Promise<KeystoreItem[]>;
   get(name: string): Promise<string | undefined>;
   set(name: string, value: string, meta?: { expiresAt?: number }): Promise<void>;
   /** Returns whether an item was removed. */

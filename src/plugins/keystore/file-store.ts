@@ -101,8 +101,8 @@ export function openFileStore(options: FileStoreOptions = {}): FileStore {
     async open() {
       await key();
     },
-    async list() {
-      return listItems(dir);
+    async list(prefix = "") {
+      return listItems(dir, prefix);
     },
     async get(name) {
       assertName(name);
@@ -172,7 +172,7 @@ export function lockFileStore(options: FileStoreOptions = {}): boolean {
 }
 
 /** Names and expiry times from file names and clear headers: no passphrase needed. */
-function listItems(dir: string): KeystoreItem[] {
+function listItems(dir: string, prefix: string): KeystoreItem[] {
   let files: string[];
   try {
     files = readdirSync(dir);
@@ -184,17 +184,20 @@ function listItems(dir: string): KeystoreItem[] {
   for (const file of files) {
     if (!file.endsWith(ITEM_SUFFIX) || file.startsWith(TEMP_PREFIX)) continue;
     const encoded = file.slice(0, -ITEM_SUFFIX.length);
+    // A name decoded from the file name is filtered before the file is read.
+    const plain = decodeName(encoded);
+    if (plain !== undefined && !plain.startsWith(prefix)) continue;
     let record: ReturnType<typeof parseItem>;
     try {
       record = parseItem(readFileSync(path.join(dir, file), "utf8"));
     } catch {
       // Unreadable: still listed by its file name, so `get` can report it as corrupt.
     }
-    let name = decodeName(encoded);
+    let name = plain;
     if (name === undefined && isHashed(encoded) && record && encodeName(record.name) === encoded) {
       name = record.name;
     }
-    if (name === undefined) continue; // Not a file this keystore wrote.
+    if (name === undefined || !name.startsWith(prefix)) continue; // Not ours, or not asked for.
     items.push(record?.expiresAt === undefined ? { name } : { name, expiresAt: record.expiresAt });
   }
   return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
