@@ -373,6 +373,13 @@ describe("plan, errors and plugins", () => {
     const r = await runVsw(["export", "solo", "--no-session", "--plugin", plugin], { env: home.env });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Plugin "policy-broken" failed in hook "credentials": boom \(VSW_PLUGIN_ERROR\)/);
+    // exec hands out credentials too, so the same policy hook stops it before the command runs.
+    const exec = await runVsw(["exec", "solo", "--no-session", "--plugin", plugin, "--", "echo", "ran"], {
+      env: home.env,
+    });
+    assert.equal(exec.code, 1);
+    assert.equal(exec.stdout, "");
+    assert.match(exec.stderr, /failed in hook "credentials"/);
   });
 
   test("the fast path and the yargs path print the same", async () => {

@@ -1,14 +1,12 @@
-import { credentialsFor, formatCredentials, planFor } from "../core/pipeline.js";
+import { formatCredentials, resolveCredentials } from "../core/pipeline.js";
 import type { FormatRequest } from "../core/types.js";
 import type { Vsw } from "../core/vsw.js";
 import { buildVsw, type ProfileArgs, resolveFlags } from "./context.js";
 
-/** Builds the core, resolves the profile and obtains its credentials: the one call most commands make. */
+/** Builds the core and obtains the profile's credentials: the one call most commands make. */
 export async function obtain(args: ProfileArgs): Promise<{ vsw: Vsw; request: FormatRequest }> {
   const vsw = await buildVsw(args);
-  const plan = await planFor(vsw, args.profile, resolveFlags(args));
-  const credentials = await credentialsFor(vsw, plan);
-  return { vsw, request: { profile: plan.profile, region: plan.region, credentials } };
+  return { vsw, request: await resolveCredentials(vsw, args.profile, resolveFlags(args)) };
 }
 
 /** Obtains credentials and prints them in `format` on stdout. */

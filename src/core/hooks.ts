@@ -20,6 +20,7 @@ import type {
   Keystore,
   KeystoreRequest,
   MfaRequest,
+  ResolvedCredentials,
   ResolveInput,
   SessionCreatedEvent,
   SessionFailedEvent,
@@ -84,8 +85,8 @@ export function createHooks() {
      * AsyncSeriesWaterfallHook: transforms the final credentials (a policy plugin may refuse by
      * throwing). Returning the argument unchanged is the default.
      */
-    credentials: new AsyncSeriesWaterfallHook<[Credentials, FormatRequest]>(
-      ["credentials", "request"],
+    credentials: new AsyncSeriesWaterfallHook<[Credentials, ResolvedCredentials]>(
+      ["credentials", "resolved"],
       "credentials",
     ),
     /**

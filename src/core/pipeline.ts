@@ -12,6 +12,7 @@ import type {
   FormatRequest,
   Plan,
   PlanStep,
+  ResolvedCredentials,
   ResolveFlags,
   ResolveInput,
   SessionStep,
@@ -43,6 +44,24 @@ export async function loadInput(vsw: Vsw, profile: string, flags: ResolveFlags =
     flags,
   };
   return vsw.hooks.loadConfig.promise(input);
+}
+
+/**
+ * The one call of the commands that hand out credentials: plan, execute, then the `credentials`
+ * waterfall (policy plugins), so `env`, `export` and `exec` all pass through the same hooks.
+ */
+export async function resolveCredentials(
+  vsw: Vsw,
+  profile: string,
+  flags: ResolveFlags = {},
+): Promise<ResolvedCredentials> {
+  const plan = await planFor(vsw, profile, flags);
+  const resolved: ResolvedCredentials = {
+    profile: plan.profile,
+    region: plan.region,
+    credentials: await credentialsFor(vsw, plan),
+  };
+  return { ...resolved, credentials: await vsw.hooks.credentials.promise(resolved.credentials, resolved) };
 }
 
 /** Resolves a profile into an ordered plan, without any network or secret. */
@@ -160,8 +179,7 @@ export async function formatCredentials(vsw: Vsw, format: string, request: Forma
       hint: `Known formats: ${formatNames(vsw.hooks).join(", ")}.`,
     });
   }
-  const credentials = await vsw.hooks.credentials.promise(request.credentials, request);
-  const text = hook.call({ ...request, credentials });
+  const text = hook.call(request);
   if (text === undefined) {
     throw new VswError("VSW_FORMAT_UNKNOWN", `Format "${format}" cannot represent this request.`, {
       hint: request.shell ? `Shell "${request.shell}" may not be supported by this format.` : undefined,
