@@ -2,6 +2,7 @@
  * The pipeline: config → plan → credentials → text. Each stage calls hooks; nothing here knows
  * which keystore, MFA source or STS client answers.
  */
+import { loadProfiles, type ProfileConfig, profileNames } from "./config.js";
 import { isVswError, VswError } from "./errors.js";
 import { formatNames } from "./hooks.js";
 import { keysItem, parseItem } from "./items.js";
@@ -44,6 +45,20 @@ export async function loadInput(vsw: Vsw, profile: string, flags: ResolveFlags =
     flags,
   };
   return vsw.hooks.loadConfig.promise(input);
+}
+
+/** Every profile of the config and credentials files, and the names with stored keys (`list`, completion, the picker). */
+export async function knownProfiles(
+  vsw: Vsw,
+): Promise<{ profiles: Map<string, ProfileConfig>; storedKeys: ReadonlySet<string>; names: string[] }> {
+  const input = await loadInput(vsw, "");
+  const profiles = loadProfiles(
+    input.configText,
+    input.configFile,
+    input.credentialsText,
+    input.credentialsFile,
+  );
+  return { profiles, storedKeys: input.storedKeys, names: profileNames(profiles, input.storedKeys) };
 }
 
 /**

@@ -16,8 +16,7 @@
  * AWS SDK: only the config reader and the keystore's list of item names.
  */
 import type { Argv, CommandModule } from "yargs";
-import { loadProfiles, profileNames } from "../../core/config.js";
-import { loadInput } from "../../core/pipeline.js";
+import { knownProfiles } from "../../core/pipeline.js";
 import type { Vsw } from "../../core/vsw.js";
 import {
   COMMAND_SPECS,
@@ -196,16 +195,10 @@ export function renderCompletion(completion: Completion): string {
  * config's profiles alone.
  */
 export async function switchableProfiles(vsw: Vsw): Promise<ProfileInfo[]> {
-  const input = await loadInput(vsw, "");
-  const profiles = loadProfiles(
-    input.configText,
-    input.configFile,
-    input.credentialsText,
-    input.credentialsFile,
-  );
-  return profileNames(profiles, input.storedKeys).map((name) => {
+  const { profiles, storedKeys, names } = await knownProfiles(vsw);
+  return names.map((name) => {
     const values = profiles.get(name)?.values ?? {};
-    const stored = input.storedKeys.has(name);
+    const stored = storedKeys.has(name);
     const source = values.source_profile
       ? `from ${values.source_profile}`
       : stored

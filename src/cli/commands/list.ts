@@ -1,7 +1,6 @@
 import type { Argv, CommandModule } from "yargs";
-import { loadProfiles, profileNames } from "../../core/config.js";
 import { parseItem } from "../../core/items.js";
-import { loadInput } from "../../core/pipeline.js";
+import { knownProfiles } from "../../core/pipeline.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
 
@@ -32,13 +31,7 @@ export interface ListedProfile {
  */
 export async function runList(args: ListArgs): Promise<void> {
   const vsw = await buildVsw(args);
-  const input = await loadInput(vsw, "");
-  const profiles = loadProfiles(
-    input.configText,
-    input.configFile,
-    input.credentialsText,
-    input.credentialsFile,
-  );
+  const { profiles, names } = await knownProfiles(vsw);
   const items = await vsw.keystore().list();
   const now = vsw.now();
   const rows = new Map<string, ListedProfile>();
@@ -59,7 +52,7 @@ export async function runList(args: ListArgs): Promise<void> {
     }
     return found;
   };
-  for (const name of profileNames(profiles, input.storedKeys)) row(name);
+  for (const name of names) row(name);
   for (const item of items) {
     const parsed = parseItem(item.name);
     if (parsed.kind === "keys") row(parsed.profile).keys = true;
