@@ -93,10 +93,16 @@ export function createHooks() {
      * HookMap of SyncBailHook keyed by format name (`env`, `json`, `ini`, `dotenv`): turns
      * credentials into text; `undefined` means "cannot represent this request".
      */
-    format: new HookMap<SyncBailHook<[FormatRequest], string | undefined>>((key: string) => {
-      formatNames.add(key);
-      return new SyncBailHook<[FormatRequest], string | undefined>(["request"], `format.${key}`);
-    }, "format"),
+    format: Object.assign(
+      new HookMap<SyncBailHook<[FormatRequest], string | undefined>>((key: string) => {
+        formatNames.add(key);
+        return new SyncBailHook<[FormatRequest], string | undefined>(["request"], `format.${key}`);
+      }, "format"),
+      {
+        /** The format names some plugin registered, sorted (tapable does not expose a HookMap's keys). */
+        names: (): string[] => [...formatNames].sort(),
+      },
+    ),
     /** AsyncParallelHook event: a session was minted (the cache stores it). */
     sessionCreated: new AsyncParallelHook<[SessionCreatedEvent]>(["event"], "sessionCreated"),
     /** AsyncParallelHook event: obtaining credentials failed. */
@@ -116,16 +122,7 @@ export function createHooks() {
       attribute(hook as unknown as InterceptableHook, hookName, hooks.trace);
     }
   }
-  formatRegistry.set(hooks.format, formatNames);
   return hooks;
-}
-
-/** Names of the formats some plugin registered, keyed by the HookMap (tapable does not expose its keys). */
-const formatRegistry = new WeakMap<object, ReadonlySet<string>>();
-
-/** The format names registered on a hook table, sorted. */
-export function formatNames(hooks: Hooks): string[] {
-  return [...(formatRegistry.get(hooks.format) ?? [])].sort();
 }
 
 interface InterceptableHook {

@@ -4,7 +4,6 @@
  */
 import { loadProfiles, type ProfileConfig, profileNames } from "./config.js";
 import { isVswError, VswError } from "./errors.js";
-import { formatNames } from "./hooks.js";
 import { keysItem, parseItem } from "./items.js";
 import { resolvePlan } from "./resolve.js";
 import type {
@@ -191,7 +190,7 @@ export async function formatCredentials(vsw: Vsw, format: string, request: Forma
   const hook = vsw.hooks.format.get(format);
   if (!hook) {
     throw new VswError("VSW_FORMAT_UNKNOWN", `Format "${format}" is not known.`, {
-      hint: `Known formats: ${formatNames(vsw.hooks).join(", ")}.`,
+      hint: `Known formats: ${vsw.hooks.format.names().join(", ")}.`,
     });
   }
   const text = hook.call(request);
