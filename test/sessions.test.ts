@@ -391,6 +391,15 @@ describe("exec", () => {
     assert.equal(r.signal, "SIGTERM");
   });
 
+  test("exec does not hand the keystore passphrase to the command", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template.
+    const r = await runVsw(["exec", "dev", "--", "sh", "-c", 'echo "[${VSW_FILE_PASSPHRASE-unset}]"'], {
+      env: home.env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "[unset]");
+  });
+
   test("exec inside a vsw environment warns about nesting", async () => {
     const r = await runVsw(["exec", "dev", "--", "true"], { env: { ...home.env, VSW_PROFILE: "prod" } });
     assert.equal(r.code, 0);
