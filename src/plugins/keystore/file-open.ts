@@ -4,7 +4,7 @@
  * (option > `VSW_FILE_PASSPHRASE` > a no-echo prompt) and check it against the verifier.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import path from "node:path";
 import { VswError } from "../../core/errors.js";
 import type { Env } from "../../core/types.js";
@@ -21,7 +21,7 @@ import {
   type Sealed,
   validKdf,
 } from "./file-crypto.js";
-import { atomicWrite, ensurePrivateDir, errorCode } from "./file-io.js";
+import { atomicWrite, ensurePrivateDir, readIfExists } from "./file-io.js";
 import { withFileLock } from "./file-lock.js";
 import { readRecord, recordPath, removeRecord, runtimeDir, writeRecord } from "./file-unlock.js";
 
@@ -210,13 +210,8 @@ async function withTerminal<T>(ctx: UnlockContext, fn: (streams: TerminalStreams
 
 function readMeta(dir: string): StoreMeta | undefined {
   const file = path.join(dir, META_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = readIfExists(file);
+  if (text === undefined) return undefined;
   let meta: Partial<StoreMeta> | undefined;
   try {
     meta = JSON.parse(text) as Partial<StoreMeta>;

@@ -9,7 +9,15 @@ import { VswError } from "../../core/errors.js";
 import type { Env, Keystore, KeystoreItem } from "../../core/types.js";
 import type { Terminal } from "../../core/vsw.js";
 import { openItem, parseItem, type ScryptCost, sealItem } from "./file-crypto.js";
-import { atomicWrite, cleanTemps, ensurePrivateDir, errorCode, fsyncDir, TEMP_PREFIX } from "./file-io.js";
+import {
+  atomicWrite,
+  cleanTemps,
+  ensurePrivateDir,
+  errorCode,
+  fsyncDir,
+  readIfExists,
+  TEMP_PREFIX,
+} from "./file-io.js";
 import { withFileLock } from "./file-lock.js";
 import { assertName, decodeName, encodeName, ITEM_SUFFIX, isHashed } from "./file-names.js";
 import { forgetUnlock, META_FILE, STORE_LOCK, unlockStore } from "./file-open.js";
@@ -110,13 +118,8 @@ export function openFileStore(options: FileStoreOptions = {}): FileStore {
       if (!existsSync(metaFile)) return undefined;
       const unlocked = await key();
       const file = itemFile(dir, name);
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (error) {
-        if (errorCode(error) === "ENOENT") return undefined;
-        throw error;
-      }
+      const text = readIfExists(file);
+      if (text === undefined) return undefined;
       const record = parseItem(text);
       const value = record && openItem(unlocked, name, record);
       if (value === undefined) throw corrupt(name, file);
