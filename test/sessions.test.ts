@@ -45,6 +45,20 @@ function parseEnv(text: string): Record<string, string> {
   return out;
 }
 
+/** Runs `fn` with a fresh emulator world and a HOME holding its config and base's keys; cleans both up. */
+async function inWorld(fn: (world: World, home: Home) => Promise<void>): Promise<void> {
+  const world = await startWorld();
+  const home = makeHome();
+  try {
+    home.writeConfig(world.config);
+    await addBaseKeys(home, world);
+    await fn(world, home);
+  } finally {
+    await world.emu.close();
+    home.cleanup();
+  }
+}
+
 function successes(world: World, action: string): number {
   return world.emu.calls.filter((c) => c.action === action && c.status === 200).length;
 }
@@ -159,9 +173,7 @@ describe("concurrency and the cache", () => {
   });
 
   test("AccessDenied on AssumeRole names the role and the caller", async () => {
-    const world = await startWorld();
-    const home = makeHome();
-    try {
+    await inWorld(async (world, home) => {
       world.emu.createRole({
         account: "555555555555",
         name: "locked",
@@ -170,24 +182,18 @@ describe("concurrency and the cache", () => {
       home.writeConfig(
         `${world.config}\n[profile locked]\nsource_profile = base\nrole_arn = arn:aws:iam::555555555555:role/locked\nendpoint_url = ${world.emu.url}\n`,
       );
-      await addBaseKeys(home, world);
       const r = await runVsw(["env", "locked"], { env: home.env });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /AssumeRole on arn:aws:iam::555555555555:role\/locked/);
       assert.match(r.stderr, /arn:aws:iam::111111111111:user\/me/);
       assert.match(r.stderr, /\(VSW_STS_ACCESS_DENIED\)/);
-    } finally {
-      await world.emu.close();
-      home.cleanup();
-    }
+    });
   });
 });
 
 describe("what is forwarded to STS", () => {
   test("ExternalId, SourceIdentity and session tags reach AssumeRole", async () => {
-    const world = await startWorld();
-    const home = makeHome();
-    try {
+    await inWorld(async (world, home) => {
       world.emu.createRole({
         account: "444444444444",
         name: "partner",
@@ -205,7 +211,6 @@ transitive_session_tags = team
 endpoint_url = ${world.emu.url}
 `,
       );
-      await addBaseKeys(home, world);
       const r = await runVsw(["env", "partner", "--shell", "bash"], { env: home.env });
       assert.equal(r.code, 0, r.stderr);
       const call = world.emu.calls.find((c) => c.action === "AssumeRole" && c.status === 200);
@@ -216,20 +221,13 @@ endpoint_url = ${world.emu.url}
       assert.equal(call.params["Tags.member.2.Value"], "test");
       assert.equal(call.params["TransitiveTagKeys.member.1"], "team");
       assert.equal(call.tokenCode, false);
-    } finally {
-      await world.emu.close();
-      home.cleanup();
-    }
+    });
   });
 });
 
 describe("failures", () => {
   test("a wrong MFA code says why, exits 1 and caches nothing", async () => {
-    const world = await startWorld();
-    const home = makeHome();
-    try {
-      home.writeConfig(world.config);
-      await addBaseKeys(home, world);
+    await inWorld(async (_world, home) => {
       const r = await runVsw(["env", "dev", "--mfa-token", "000000"], { env: home.env });
       assert.equal(r.code, 1);
       assert.equal(r.stdout, "");
@@ -242,43 +240,26 @@ describe("failures", () => {
         list.profiles.flatMap((p) => p.sessions),
         [],
       );
-    } finally {
-      await world.emu.close();
-      home.cleanup();
-    }
+    });
   });
 
   test("a code that is not six digits is refused before any STS call", async () => {
-    const world = await startWorld();
-    const home = makeHome();
-    try {
-      home.writeConfig(world.config);
-      await addBaseKeys(home, world);
+    await inWorld(async (world, home) => {
       const r = await runVsw(["env", "dev", "--mfa-token", "12345"], { env: home.env });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /\(VSW_MFA_INVALID_CODE\)/);
       assert.equal(world.emu.calls.length, 0);
-    } finally {
-      await world.emu.close();
-      home.cleanup();
-    }
+    });
   });
 
   test("without a terminal or another MFA source the error names the ways to give a code", async () => {
-    const world = await startWorld();
-    const home = makeHome();
-    try {
-      home.writeConfig(world.config);
-      await addBaseKeys(home, world);
+    await inWorld(async (_world, home) => {
       const r = await runVsw(["env", "dev"], { env: home.env, detached: true });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /\(VSW_MFA_REQUIRED\)/);
       assert.match(r.stderr, /--mfa-token/);
       assert.match(r.stderr, /mfa_process/);
-    } finally {
-      await world.emu.close();
-      home.cleanup();
-    }
+    });
   });
 
   test("an unreachable STS endpoint is explained", async () => {
@@ -302,19 +283,12 @@ describe("failures", () => {
   });
 
   test("throttling is retried with backoff until STS answers", async () => {
-    const world = await startWorld();
-    const home = makeHome();
-    try {
-      home.writeConfig(world.config);
-      await addBaseKeys(home, world);
+    await inWorld(async (world, home) => {
       world.emu.injectFault({ action: "GetSessionToken", kind: "throttle", times: 2 });
       const r = await runVsw(["env", "base", "--mfa-token", world.code()], { env: home.env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(world.emu.calls.filter((c) => c.action === "GetSessionToken").length, 3);
-    } finally {
-      await world.emu.close();
-      home.cleanup();
-    }
+    });
   });
 });
 
@@ -535,20 +509,13 @@ credential_process = node ${VSW} export dev --format json
 
 describe("--no-session", () => {
   test("--no-session hands out the stored long-lived keys themselves and calls no STS", async () => {
-    const world = await startWorld();
-    const home = makeHome();
-    try {
-      home.writeConfig(world.config);
-      await addBaseKeys(home, world);
+    await inWorld(async (world, home) => {
       const r = await runVsw(["export", "base", "--no-session", "--format", "json"], { env: home.env });
       assert.equal(r.code, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as Record<string, unknown>;
       assert.equal(doc.AccessKeyId, world.accessKeyId);
       assert.equal(doc.SessionToken, undefined);
       assert.equal(world.emu.calls.length, 0);
-    } finally {
-      await world.emu.close();
-      home.cleanup();
-    }
+    });
   });
 });
