@@ -85,6 +85,26 @@ describe("minting sessions", () => {
     assert.equal(parseEnv(dev.stdout).VSW_ACCOUNT_ID, "222222222222");
   });
 
+  test("mfa_process does not get the keystore passphrase", async () => {
+    const seen = join(home.dir, "mfa-env");
+    home.writeConfig(
+      world.config.replace(
+        "[profile base]\n",
+        `[profile base]\nmfa_process = printenv VSW_FILE_PASSPHRASE > ${seen}; ${MFA_PROCESS}\n`,
+      ),
+    );
+    try {
+      // The base session from the first test is cached: drop it so MFA is asked.
+      assert.equal((await runVsw(["clear", "base"], { env: home.env })).code, 0);
+      assert.equal((await runVsw(["env", "base"], { env: home.env })).code, 0);
+      assert.equal(readFileSync(seen, "utf8"), "");
+    } finally {
+      home.writeConfig(
+        world.config.replace("[profile base]\n", `[profile base]\nmfa_process = ${MFA_PROCESS}\n`),
+      );
+    }
+  });
+
   test("a cached session makes no STS call", async () => {
     world.emu.resetCalls();
     const again = await runVsw(["export", "dev", "--format", "json"], { env: home.env });

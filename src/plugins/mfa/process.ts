@@ -16,7 +16,9 @@ export function processMfa(): VswPlugin {
     apply(vsw) {
       vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
         if (!request.mfaProcess) return undefined;
-        const { code, stdout } = await run(request.mfaProcess, vsw.env, vsw.terminal.open());
+        // The keystore's passphrase is vsw's secret: a command that only prints a code never sees it.
+        const { VSW_FILE_PASSPHRASE: _secret, ...env } = vsw.env;
+        const { code, stdout } = await run(request.mfaProcess, env, vsw.terminal.open());
         if (code !== 0) {
           throw new VswError(
             "VSW_MFA_PROCESS_FAILED",
