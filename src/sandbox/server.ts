@@ -43,23 +43,26 @@ export interface StsCall {
   requestId: string;
 }
 
-/** A read-only view of an issued session. */
-export interface SessionInfo {
-  kind: Session["kind"];
-  accessKeyId: string;
+/** A read-only view of an issued session: its record without the secrets, with dates and the caller's ARN. */
+export interface SessionInfo
+  extends Pick<
+    Session,
+    | "kind"
+    | "accessKeyId"
+    | "mfaAuthenticated"
+    | "region"
+    | "sourceIdentity"
+    | "tags"
+    | "transitiveTagKeys"
+    | "externalId"
+    | "policy"
+    | "policyArns"
+  > {
   /** The user ARN (GetSessionToken) or assumed-role session ARN (AssumeRole). */
   arn: string;
   account: string;
-  mfaAuthenticated: boolean;
-  region: string;
   issuedAt: Date;
   expiration: Date;
-  sourceIdentity: string | undefined;
-  tags: Record<string, string>;
-  transitiveTagKeys: string[];
-  externalId: string | undefined;
-  policy: string | undefined;
-  policyArns: string[];
 }
 
 /** A running STS emulator. */
