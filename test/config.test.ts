@@ -225,7 +225,7 @@ describe("loadProfiles", () => {
 
 describe("profileNames", () => {
   it("lists profiles in order of appearance, then stored-only names sorted and without duplicates", () => {
-    const profiles = loadProfiles("[profile b]\n[default]\n", FILE, "[a]\n[b]\n", "/c");
+    const profiles = loadProfiles("[profile b]\n[default]\nregion = eu-west-1\n", FILE, "[a]\n[b]\n", "/c");
     assert.deepEqual(profileNames(profiles, ["zed", "b", "alpha", "zed"]), [
       "b",
       "default",
@@ -233,5 +233,15 @@ describe("profileNames", () => {
       "alpha",
       "zed",
     ]);
+  });
+
+  it("leaves out an empty [default] section", () => {
+    const profiles = loadProfiles("[default]\n\n[profile a]\n", FILE, "", "/c");
+    assert.deepEqual(profileNames(profiles, ["x"]), ["a", "x"]);
+  });
+
+  it("keeps an empty [default] section whose keys are stored, in its place", () => {
+    const profiles = loadProfiles("[default]\n\n[profile a]\n", FILE, "", "/c");
+    assert.deepEqual(profileNames(profiles, ["default"]), ["default", "a"]);
   });
 });

@@ -15,6 +15,18 @@ export function printable(text: string): string {
 }
 
 /**
+ * JSON for stdout that a terminal cannot misread: `JSON.stringify` escapes only U+0000–U+001F, so
+ * DEL, the C1 controls (U+009B is a one-byte CSI) and bidi overrides are escaped here as `\uXXXX`,
+ * which every JSON parser reads back to the same string.
+ */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
  * The one place that turns an error into stderr text and an exit code: `vsw: <sentence> (CODE)`
  * and a hint line. Exit 2 for usage errors, 1 for everything else. A stack trace only with --debug.
  */

@@ -134,14 +134,19 @@ export function loadProfiles(
 
 /**
  * Every profile name a user can switch to (`vsw list`, shell completion): the profiles of both
- * files in order of first appearance, then the names that only have stored keys, sorted.
+ * files in order of first appearance, then the names that only have stored keys, sorted. An empty
+ * `[default]` section is not a profile (`aws configure` and many setups leave one behind; it holds
+ * nothing to switch to) unless keys are stored under `default`.
  */
 export function profileNames(
   profiles: ReadonlyMap<string, ProfileConfig>,
   storedKeys: Iterable<string> = [],
 ): string[] {
-  const names = [...profiles.keys()];
-  const extra = [...new Set(storedKeys)].filter((name) => !profiles.has(name)).sort();
+  const stored = new Set(storedKeys);
+  const names = [...profiles.values()]
+    .filter((p) => p.name !== "default" || stored.has(p.name) || Object.keys(p.values).length > 0)
+    .map((p) => p.name);
+  const extra = [...stored].filter((name) => !profiles.has(name)).sort();
   return [...names, ...extra];
 }
 

@@ -29,6 +29,7 @@ import {
 } from "../complete-specs.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { printable } from "../report.js";
 
 export {
   COMMAND_SPECS,
@@ -196,16 +197,20 @@ export function renderCompletion(completion: Completion): string {
  */
 export async function switchableProfiles(vsw: Vsw): Promise<ProfileInfo[]> {
   const { profiles, storedKeys, names } = await knownProfiles(vsw);
-  return names.map((name) => {
-    const values = profiles.get(name)?.values ?? {};
-    const stored = storedKeys.has(name);
-    const source = values.source_profile
-      ? `from ${values.source_profile}`
-      : stored
-        ? "stored keys"
-        : "profile";
-    return { name, describe: values.role_arn ?? source, stored, region: values.region };
-  });
+  // A name with a control character is not offered (it would reach the terminal raw, and an
+  // escaped one names no profile); `vsw list` shows it escaped. Descriptions are escaped.
+  return names
+    .filter((name) => printable(name) === name)
+    .map((name) => {
+      const values = profiles.get(name)?.values ?? {};
+      const stored = storedKeys.has(name);
+      const source = values.source_profile
+        ? `from ${values.source_profile}`
+        : stored
+          ? "stored keys"
+          : "profile";
+      return { name, describe: printable(values.role_arn ?? source), stored, region: values.region };
+    });
 }
 
 /** Parses the arguments after `__complete`: options up to `--`, then the words. */

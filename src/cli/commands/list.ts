@@ -3,10 +3,12 @@ import { parseItem } from "../../core/items.js";
 import { knownProfiles } from "../../core/pipeline.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { printable, safeJson } from "../report.js";
 
 export interface ListArgs extends GlobalArgs {
   json?: boolean | undefined;
   names?: boolean | undefined;
+  credentials?: boolean | undefined;
 }
 
 /** One row of `vsw list --json`. No secret ever appears here. */
@@ -26,8 +28,8 @@ export interface ListedProfile {
 }
 
 /**
- * `vsw list [--json|--names]`: every profile of the config and every stored item. Reads only item
- * names and expiry times, so the file keystore needs no passphrase for it.
+ * `vsw list [--json|--names|--credentials]`: every profile of the config and every stored item.
+ * Reads only item names and expiry times, so the file keystore needs no passphrase for it.
  */
 export async function runList(args: ListArgs): Promise<void> {
   const vsw = await buildVsw(args);
@@ -68,23 +70,45 @@ export async function runList(args: ListArgs): Promise<void> {
     }
   }
   const list = [...rows.values()];
-  if (args.names) {
-    process.stdout.write(list.map((r) => `${r.profile}\n`).join(""));
+  if (args.names || args.credentials) {
+    // `--credentials` is aws-vault's flag: the names with stored keys, one a line.
+    const chosen = args.credentials ? list.filter((r) => r.keys) : list;
+    process.stdout.write(
+      nameLines(
+        chosen.map((r) => r.profile),
+        vsw.warn,
+      ),
+    );
   } else if (args.json) {
-    process.stdout.write(`${JSON.stringify({ keystore: vsw.keystoreName, profiles: list }, null, 2)}\n`);
+    process.stdout.write(`${safeJson({ keystore: vsw.keystoreName, profiles: list }, 2)}\n`);
   } else {
     process.stdout.write(renderTable(list));
   }
 }
 
+/**
+ * Names one a line, for scripts and pickers. Why a name with a control character (or a bidi
+ * override) is left out, with a warning, rather than escaped: an escaped name is a different name,
+ * so a script would pass on a profile that does not exist; a raw one would reach the terminal.
+ */
+function nameLines(names: string[], warn: (message: string) => void): string {
+  let out = "";
+  for (const name of names) {
+    if (printable(name) === name) out += `${name}\n`;
+    else warn(`Left out profile "${printable(name)}": its name holds control characters.`);
+  }
+  return out;
+}
+
 function renderTable(list: ListedProfile[]): string {
   const header = ["PROFILE", "KEYS", "SOURCE", "ROLE", "MFA", "SESSIONS"];
+  // Every cell from the config or the keystore is escaped: a name or ARN can hold a terminal escape.
   const body = list.map((r) => [
-    r.profile,
+    printable(r.profile),
     r.keys ? "stored" : "-",
-    r.sourceProfile ?? "-",
-    r.roleArn ?? "-",
-    r.mfaSerial ?? "-",
+    printable(r.sourceProfile ?? "-"),
+    printable(r.roleArn ?? "-"),
+    printable(r.mfaSerial ?? "-"),
     r.sessions.length
       ? r.sessions
           .map((s) => `${s.type} ${s.secondsLeft === null ? "" : `${Math.floor(s.secondsLeft / 60)}m left`}`)
@@ -110,7 +134,21 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs> = {
   builder: (yargs) =>
     yargs
       .option("json", { type: "boolean", describe: "Print JSON" })
-      .option("names", { type: "boolean", describe: "Print profile names only, one a line" })
-      .conflicts("json", "names") as unknown as Argv<ListArgs>,
+      .option("names", {
+        type: "boolean",
+        alias: "profiles",
+        describe: "Print profile names only, one a line (--profiles, as in aws-vault)",
+      })
+      .option("credentials", {
+        type: "boolean",
+        describe: "Print only the names of profiles with stored keys, one a line",
+      })
+      .conflicts("json", ["names", "credentials"])
+      .conflicts("names", "credentials")
+      .example("$0 list", "Profiles, stored keys and cached sessions as a table")
+      .example(
+        "$0 list --credentials",
+        "The profiles whose keys are in the keystore",
+      ) as unknown as Argv<ListArgs>,
   handler: runList,
 };

@@ -5,6 +5,7 @@ import type { Plan, PlanStep } from "../../core/types.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { buildVsw, resolveFlags } from "../context.js";
 import { profileOptions } from "../options.js";
+import { printable, safeJson } from "../report.js";
 
 export interface PlanArgs extends ProfileArgs {
   json?: boolean | undefined;
@@ -15,7 +16,7 @@ export async function runPlan(args: PlanArgs): Promise<void> {
   const vsw = await buildVsw(args);
   const plan = await planFor(vsw, args.profile, resolveFlags(args));
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(plan)}\n`);
+    process.stdout.write(`${safeJson(plan)}\n`);
     return;
   }
   // Names and expiry times of cached items are readable without the passphrase.
@@ -46,7 +47,8 @@ export function renderPlan(
     if (until !== undefined && until > now) text += `  cached, ${Math.floor((until - now) / 60_000)}m left`;
     lines.push(`  ${n} ${text}`);
   });
-  return `${lines.join("\n")}\n`;
+  // Names, ARNs and commands come from the config: a control character in one is shown escaped.
+  return `${lines.map(printable).join("\n")}\n`;
 }
 
 function hours(seconds: number): string {

@@ -1,0 +1,116 @@
+/**
+ * What vsw prints on stdout: terminal safety of text from a config, `list`'s views, and OS errors
+ * (a closed pipe, a full disk) as one-line `vsw:` errors.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type Home, makeHome, runVsw } from "./helpers/harness.js";
+
+const KEY = "AKIAIOSFODNN7EXAMPLE";
+const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+/** C0 (ESC, BEL), DEL and C1 (U+009B CSI): each can move the cursor, set a title or clear a screen. */
+function raw(text: string): string[] {
+  return [...text].filter((c) => {
+    const code = c.codePointAt(0) as number;
+    return (code < 0x20 && c !== "\n" && c !== "\t") || (code >= 0x7f && code <= 0x9f);
+  });
+}
+
+function withKeys(home: Home): NodeJS.ProcessEnv {
+  return { ...home.env, AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET };
+}
+
+describe("text from a config never reaches the terminal raw", () => {
+  let home: Home;
+  const evil = "evil\u001b]0;pwned\u0007";
+  const csi = "csi\u009b2J";
+  before(() => {
+    home = makeHome();
+    home.writeConfig(
+      `[profile base]\nregion = eu-west-1\n\n[profile ${evil}]\nsource_profile = base\nrole_arn = arn:aws:iam::222222222222:role/dev\u001b[2J\nmfa_serial = arn:aws:iam::111111111111:mfa/me\u007f\n\n[profile ${csi}]\nsource_profile = base\nrole_arn = arn:aws:iam::222222222222:role/x\u009b2J\n`,
+    );
+  });
+  after(() => home.cleanup());
+
+  test("vsw list escapes control characters of names, ARNs and serials", async () => {
+    const r = await runVsw(["list"], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(raw(r.stdout), []);
+    assert.match(r.stdout, /evil\\u\{1b\}\]0;pwned\\u\{7\}/);
+    assert.match(r.stdout, /role\/dev\\u\{1b\}\[2J/);
+    assert.match(r.stdout, /csi\\u\{9b\}2J/);
+  });
+
+  test("vsw plan escapes control characters of the profile and its ARNs", async () => {
+    for (const name of [evil, csi]) {
+      const r = await runVsw(["plan", name], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(raw(r.stdout), []);
+      assert.match(r.stdout, /\\u\{(1b|9b)\}/);
+    }
+  });
+
+  test("vsw list --names leaves out names with control characters and says so on stderr", async () => {
+    const r = await runVsw(["list", "--names"], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "base\n");
+    assert.deepEqual(raw(r.stderr), []);
+    assert.match(r.stderr, /evil\\u\{1b\}/);
+  });
+
+  test("vsw list --json keeps the names exact, JSON-escaped", async () => {
+    const r = await runVsw(["list", "--json"], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(raw(r.stdout), []);
+    const names = (JSON.parse(r.stdout) as { profiles: Array<{ profile: string }> }).profiles.map(
+      (p) => p.profile,
+    );
+    assert.deepEqual(names, ["base", evil, csi]);
+  });
+
+  test("vsw add escapes the profile name it confirms", async () => {
+    const r = await runVsw(["add", "k\u009b2J", "--env"], { env: withKeys(home) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(raw(r.stdout + r.stderr), []);
+  });
+});
+
+describe("completion and the picker offer no name with control characters", () => {
+  const home = makeHome();
+  after(() => home.cleanup());
+
+  test("vsw __complete leaves out such names and escapes descriptions", async () => {
+    home.writeConfig(
+      "[profile ok]\nrole_arn = arn:aws:iam::1:role/a\u001b[2J\n[profile e\u001b]0;x\u0007]\n",
+    );
+    const r = await runVsw(["__complete", "--", "env", ""], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(raw(r.stdout), []);
+    assert.equal(r.stdout, ":words\nok\tarn:aws:iam::1:role/a\\u{1b}[2J\n");
+  });
+});
+
+describe("vsw list views", () => {
+  let home: Home;
+  before(async () => {
+    home = makeHome();
+    home.writeConfig("[default]\n\n[profile a]\nregion = eu-west-1\n\n[profile b]\nsource_profile = a\n");
+    for (const name of ["a", "solo"]) {
+      const r = await runVsw(["add", name, "--env"], { env: withKeys(home) });
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(() => home.cleanup());
+
+  test("vsw list --credentials prints the profiles with stored keys, as aws-vault does", async () => {
+    const r = await runVsw(["list", "--credentials"], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "a\nsolo\n");
+  });
+
+  test("an empty [default] section is not listed as a profile", async () => {
+    const r = await runVsw(["list", "--names"], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "a\nb\nsolo\n");
+  });
+});
