@@ -122,6 +122,20 @@ describe("parseAwsIni values and comments", () => {
     );
   });
 
+  it("reads key: value lines, as botocore's ConfigParser does", () => {
+    assert.deepEqual(
+      { ...only("[profile a]\nregion: eu-west-1\nrole_arn:arn:aws:iam::1:role/x\n").values },
+      { region: "eu-west-1", role_arn: "arn:aws:iam::1:role/x" },
+    );
+  });
+
+  it("splits a line at its first = or :, whichever comes first", () => {
+    const values = only("[a]\nendpoint_url = http://localhost:4566\ncredential_process: c --x=1\n", "credentials")
+      .values;
+    assert.equal(values.endpoint_url, "http://localhost:4566");
+    assert.equal(values.credential_process, "c --x=1");
+  });
+
   it("keeps a value containing = after the first one", () => {
     assert.equal(only("[default]\nsession_tags = a=b,c=d\n").values.session_tags, "a=b,c=d");
   });
@@ -153,6 +167,10 @@ describe("parseAwsIni malformed input", () => {
 
   it("rejects a line that starts with =", () => {
     throwsInvalid("[default]\n= value\n", "Line 2");
+  });
+
+  it("rejects a line that starts with :", () => {
+    throwsInvalid("[default]\n: value\n", "Line 2");
   });
 
   it("rejects an indented line without = after a key with a value", () => {

@@ -55,7 +55,8 @@ export interface AwsConfig {
 /**
  * Parses the text of an AWS config (`kind = "config"`) or credentials (`kind = "credentials"`) file.
  * Keys are lower-cased, names keep their case, `#`/`;` start a comment at the start of a line or
- * after whitespace. A line that is neither a header, `key = value`, a comment nor blank is a
+ * after whitespace. A line that is neither a header, `key = value` (or `key: value`, as botocore
+ * accepts), a comment nor blank is a
  * `VSW_CONFIG_INVALID` naming `file` and the line.
  */
 export function parseAwsIni(text: string, file: string, kind: IniFileKind = "config"): IniSection[] {
@@ -78,7 +79,9 @@ export function parseAwsIni(text: string, file: string, kind: IniFileKind = "con
       parent = undefined;
       continue;
     }
-    const eq = trimmed.indexOf("=");
+    // Why `:` too: botocore reads the files with Python's ConfigParser, whose delimiters are `=`
+    // and `:`; the first of them on the line splits key from value (`region: eu-west-1`).
+    const eq = trimmed.search(/[=:]/);
     if (eq <= 0) throw malformed(file, lineNo, "a line of the form key = value");
     if (!current) throw malformed(file, lineNo, "a [section] header before the first key");
     const key = trimmed.slice(0, eq).trim().toLowerCase();
