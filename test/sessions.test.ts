@@ -354,6 +354,152 @@ describe("expiry", () => {
   });
 });
 
+/** Runs `fn` in a fresh `setup()` world (MFA counted through mfa_process); cleans up. */
+async function inCountedWorld(
+  fn: (world: World, home: Home, asked: () => number) => Promise<void>,
+): Promise<void> {
+  const { world, home, asked } = await setup();
+  try {
+    await fn(world, home, asked);
+  } finally {
+    await world.emu.close();
+    home.cleanup();
+  }
+}
+
+/** Runs `vsw export PROFILE ...` and returns its credential_process document; fails the test on error. */
+async function exportDoc(
+  home: Home,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Record<string, string>> {
+  const r = await runVsw(["export", ...args], { env: { ...home.env, ...env } });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+/** Seconds from now until an RFC 3339 expiry. */
+function secondsLeft(expiration: string): number {
+  return (Date.parse(expiration) - Date.now()) / 1000;
+}
+
+describe("the cache hands out what is asked", () => {
+  test("--duration 1h after --duration 15m mints the role again from the cached MFA session", async () => {
+    await inCountedWorld(async (world, home, asked) => {
+      await exportDoc(home, ["dev", "--duration", "15m"]);
+      world.emu.resetCalls();
+      const doc = await exportDoc(home, ["dev", "--duration", "1h"]);
+      assert.deepEqual(
+        world.emu.calls.map((c) => `${c.action} ${c.params.DurationSeconds}`),
+        ["AssumeRole 3600"],
+      );
+      assert.ok(secondsLeft(doc.Expiration ?? "") > 3000, doc.Expiration);
+      assert.equal(asked(), 1);
+    });
+  });
+
+  test("a session minted for 15 minutes does not answer a later run that asks for the default hour", async () => {
+    await inCountedWorld(async (world, home) => {
+      await exportDoc(home, ["dev", "--duration", "15m"]);
+      world.emu.resetCalls();
+      await exportDoc(home, ["dev"]);
+      assert.equal(successes(world, "AssumeRole"), 1);
+    });
+  });
+
+  test("--duration 15m after --duration 1h reuses the hour-long session", async () => {
+    await inCountedWorld(async (world, home) => {
+      await exportDoc(home, ["dev", "--duration", "1h"]);
+      world.emu.resetCalls();
+      await exportDoc(home, ["dev", "--duration", "15m"]);
+      assert.equal(world.emu.calls.length, 0);
+    });
+  });
+
+  test("the same --duration asked twice in a row makes one STS call for the role", async () => {
+    await inCountedWorld(async (world, home) => {
+      await exportDoc(home, ["dev", "--duration", "1h"]);
+      world.emu.resetCalls();
+      await exportDoc(home, ["dev", "--duration", "1h"]);
+      assert.equal(world.emu.calls.length, 0);
+    });
+  });
+
+  test("an explicit --duration is not answered by the last half hour of an older session", async () => {
+    await inCountedWorld(async (world, home, asked) => {
+      world.emu.clock.advance(-30 * 60);
+      await exportDoc(home, ["dev", "--duration", "1h"]);
+      world.emu.clock.advance(30 * 60);
+      world.emu.resetCalls();
+      await exportDoc(home, ["dev", "--duration", "1h"]);
+      assert.equal(successes(world, "AssumeRole"), 1);
+      assert.equal(successes(world, "GetSessionToken"), 0);
+      assert.equal(asked(), 1);
+    });
+  });
+
+  test("without --duration the half-hour-old session is reused", async () => {
+    await inCountedWorld(async (world, home) => {
+      world.emu.clock.advance(-30 * 60);
+      await exportDoc(home, ["dev"]);
+      world.emu.clock.advance(30 * 60);
+      world.emu.resetCalls();
+      await exportDoc(home, ["dev"]);
+      assert.equal(world.emu.calls.length, 0);
+    });
+  });
+
+  test("--min-remaining 30m mints the role again from its cached parent when less is left", async () => {
+    await inCountedWorld(async (world, home, asked) => {
+      // The role session is issued 40 minutes in the past: 20 minutes are left.
+      world.emu.clock.advance(-40 * 60);
+      await exportDoc(home, ["dev"]);
+      world.emu.clock.advance(40 * 60);
+      world.emu.resetCalls();
+      const doc = await exportDoc(home, ["dev", "--min-remaining", "30m"]);
+      assert.deepEqual(
+        world.emu.calls.map((c) => c.action),
+        ["AssumeRole"],
+      );
+      assert.ok(secondsLeft(doc.Expiration ?? "") > 30 * 60, doc.Expiration);
+      assert.equal(asked(), 1);
+    });
+  });
+
+  test("vsw env takes --min-remaining and reuses a session that has that much left", async () => {
+    await inCountedWorld(async (world, home) => {
+      assert.equal((await runVsw(["env", "dev"], { env: home.env })).code, 0);
+      world.emu.resetCalls();
+      const r = await runVsw(["env", "dev", "--min-remaining", "30m", "--shell", "bash"], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /AWS_SESSION_TOKEN/);
+      assert.equal(world.emu.calls.length, 0);
+    });
+  });
+
+  test("switching region reuses the cached sessions: no STS call, no MFA", async () => {
+    await inCountedWorld(async (world, home, asked) => {
+      await exportDoc(home, ["prod", "--duration", "2h"]);
+      await exportDoc(home, ["base"]);
+      world.emu.resetCalls();
+      await exportDoc(home, ["prod", "--duration", "2h", "--region", "ap-south-1"]);
+      await exportDoc(home, ["prod", "--duration", "2h"], { AWS_REGION: "sa-east-1" });
+      await exportDoc(home, ["base"], { AWS_DEFAULT_REGION: "ca-central-1" });
+      assert.equal(world.emu.calls.length, 0);
+      assert.equal(asked(), 2);
+    });
+  });
+
+  test("another $USER reuses a GetSessionToken session, which carries no session name", async () => {
+    await inCountedWorld(async (world, home) => {
+      await exportDoc(home, ["base"]);
+      world.emu.resetCalls();
+      await exportDoc(home, ["base"], { USER: "someone-else" });
+      assert.equal(world.emu.calls.length, 0);
+    });
+  });
+});
+
 describe("exec", () => {
   let world: World;
   let home: Home;

@@ -20,11 +20,22 @@ const VALUE_OPTIONS: Record<string, string> = {
   "--region": "region",
   "--mfa-token": "mfaToken",
   "--keystore": "keystore",
+  "--min-remaining": "minRemaining",
 };
 const BOOLEAN_OPTIONS: Record<string, string> = { "--no-session": "noSession", "--debug": "debug" };
 const ALLOWED: Record<string, string[]> = {
-  env: ["shell", "duration", "region", "mfaToken", "keystore", "noSession", "debug"],
-  export: ["shell", "format", "duration", "region", "mfaToken", "keystore", "noSession", "debug"],
+  env: ["shell", "duration", "region", "mfaToken", "keystore", "noSession", "debug", "minRemaining"],
+  export: [
+    "shell",
+    "format",
+    "duration",
+    "region",
+    "mfaToken",
+    "keystore",
+    "noSession",
+    "debug",
+    "minRemaining",
+  ],
   off: ["shell"],
 };
 const SHELLS = ["bash", "zsh", "sh", "fish", "pwsh"];

@@ -55,4 +55,6 @@ export interface StoredSession {
   credentials: Credentials;
   /** Fingerprint of the step parameters the session was minted for (a changed role_arn must not hit). */
   fingerprint: string;
+  /** The duration the session was asked for (absent for a `credential_process` answer and older entries). */
+  durationSeconds?: number;
 }

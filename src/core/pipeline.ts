@@ -5,7 +5,7 @@
 import { loadProfiles, type ProfileConfig, profileNames } from "./config.js";
 import { isVswError, VswError } from "./errors.js";
 import { keysItem, parseItem } from "./items.js";
-import { resolvePlan } from "./resolve.js";
+import { inheritedRegion, resolvePlan } from "./resolve.js";
 import type {
   CacheRequest,
   Credentials,
@@ -69,11 +69,13 @@ export async function resolveCredentials(
   profile: string,
   flags: ResolveFlags = {},
 ): Promise<ResolvedCredentials> {
-  const plan = await planFor(vsw, profile, flags);
+  const input = await loadInput(vsw, profile, flags);
+  const plan = resolvePlan(input);
   const resolved: ResolvedCredentials = {
     profile: plan.profile,
-    region: plan.region,
-    credentials: await credentialsFor(vsw, plan),
+    // A role without a region of its own hands out its source's (resolve.ts: inheritedRegion).
+    region: plan.region ?? inheritedRegion(input),
+    credentials: await credentialsFor(vsw, plan, flags),
   };
   return { ...resolved, credentials: await vsw.hooks.credentials.promise(resolved.credentials, resolved) };
 }
@@ -83,14 +85,51 @@ export async function planFor(vsw: Vsw, profile: string, flags: ResolveFlags = {
   return resolvePlan(await loadInput(vsw, profile, flags));
 }
 
+/** A cached session is handed out with at least this much life left (aws-vault's and the SDKs' 5 min). */
+export const DEFAULT_MIN_REMAINING_SECONDS = 300;
+
+/**
+ * How much less than an explicit `--duration` a cached session may have left and still be reused:
+ * 10 %, at least 2 min, so `--duration 1h` run twice in a row does not mint twice, while a
+ * 15-minute session never answers `--duration 1h`.
+ */
+export function durationTolerance(seconds: number): number {
+  return Math.max(120, Math.round(seconds / 10));
+}
+
+/**
+ * What a cached answer for `step` must still cover. Only the last step carries the caller's needs
+ * (`--duration`, `--min-remaining`): a parent only has to live long enough to mint its child, and
+ * asking more of it would re-mint an MFA'd 8 h session, and ask for a code, for nothing.
+ */
+function cacheNeeds(
+  step: PlanStep,
+  last: boolean,
+  flags: ResolveFlags,
+): Pick<CacheRequest, "minRemainingSeconds" | "minDurationSeconds"> {
+  if (!last) return { minRemainingSeconds: DEFAULT_MIN_REMAINING_SECONDS };
+  const margin = flags.minRemainingSeconds ?? DEFAULT_MIN_REMAINING_SECONDS;
+  if (!("durationSeconds" in step)) return { minRemainingSeconds: margin };
+  // Why: a session minted for less than is asked now (an earlier --duration 15m, a raised
+  // duration_seconds) is not what the user asked for; an explicit --duration also wants that much
+  // life left, not the tail of an older session.
+  const asked = step.durationSeconds - durationTolerance(step.durationSeconds);
+  return {
+    minRemainingSeconds: flags.durationSeconds === undefined ? margin : Math.max(margin, asked),
+    minDurationSeconds: asked,
+  };
+}
+
 /**
  * Executes a plan. The newest usable cached step wins (a cached role session costs no STS call and
  * no source read); otherwise the chain runs from the source. If STS says a cached parent session
- * expired early, the cached steps below are dropped and the chain is minted anew, once.
+ * expired early, the cached steps below are dropped and the chain is minted anew, once. A cached
+ * last step is reused only when it covers `flags` (`--duration`, `--min-remaining`); otherwise it is
+ * minted again from its (usually cached) parent, so no new MFA code is needed.
  */
-export async function credentialsFor(vsw: Vsw, plan: Plan): Promise<Credentials> {
+export async function credentialsFor(vsw: Vsw, plan: Plan, flags: ResolveFlags = {}): Promise<Credentials> {
   try {
-    return await execute(vsw, plan, true);
+    return await execute(vsw, plan, true, flags);
   } catch (error) {
     if (!isVswError(error, "VSW_STS_EXPIRED")) {
       await vsw.hooks.sessionFailed.promise({ step: plan.steps[plan.steps.length - 1] as PlanStep, error });
@@ -99,18 +138,24 @@ export async function credentialsFor(vsw: Vsw, plan: Plan): Promise<Credentials>
     vsw.warn("A cached session was rejected as expired by STS; minting a new one.");
     const keystore = vsw.keystore();
     for (const step of plan.steps) await vsw.hooks.dropSession.promise({ step, keystore });
-    return execute(vsw, plan, false);
+    return execute(vsw, plan, false, flags);
   }
 }
 
-async function execute(vsw: Vsw, plan: Plan, useCache: boolean): Promise<Credentials> {
+async function execute(vsw: Vsw, plan: Plan, useCache: boolean, flags: ResolveFlags): Promise<Credentials> {
   const keystore = vsw.keystore();
   const steps = plan.steps;
+  const lastIndex = steps.length - 1;
   let start = -1;
   let credentials: Credentials | undefined;
   if (useCache) {
-    for (let i = steps.length - 1; i >= 0 && !credentials; i--) {
-      credentials = await vsw.hooks.cachedSession.promise({ step: steps[i] as PlanStep, keystore });
+    for (let i = lastIndex; i >= 0 && !credentials; i--) {
+      const step = steps[i] as PlanStep;
+      credentials = await vsw.hooks.cachedSession.promise({
+        step,
+        keystore,
+        ...cacheNeeds(step, i === lastIndex, flags),
+      });
       if (credentials) start = i;
     }
   }
@@ -123,7 +168,9 @@ async function execute(vsw: Vsw, plan: Plan, useCache: boolean): Promise<Credent
       await vsw.hooks.sessionCreated.promise({ step: source, keystore, credentials });
   }
   for (let i = start + 1; i < steps.length; i++) {
-    credentials = await mint(vsw, steps[i] as SessionStep, credentials, useCache);
+    const step = steps[i] as SessionStep;
+    const request = { step, keystore, ...cacheNeeds(step, i === lastIndex, flags) };
+    credentials = await mint(vsw, request, credentials, useCache);
   }
   return credentials;
 }
@@ -134,12 +181,11 @@ async function execute(vsw: Vsw, plan: Plan, useCache: boolean): Promise<Credent
  */
 async function mint(
   vsw: Vsw,
-  step: SessionStep,
+  request: CacheRequest & { step: SessionStep },
   parent: Credentials,
   useCache: boolean,
 ): Promise<Credentials> {
-  const keystore = vsw.keystore();
-  const request: CacheRequest = { step, keystore };
+  const { step, keystore } = request;
   const run = async () => {
     if (useCache) {
       const cached = await vsw.hooks.cachedSession.promise(request);

@@ -18,6 +18,11 @@ export interface ResolveFlags {
   mfaSerial?: string;
   /** `--role-session-name`. */
   roleSessionName?: string;
+  /**
+   * `--min-remaining`, in seconds: a cached session for the last step is handed out only with at
+   * least this much life left (default 5 min); otherwise it is minted again from its parent.
+   */
+  minRemainingSeconds?: number;
 }
 
 /** Everything the pure resolver needs; no I/O happens inside it. */
@@ -170,6 +175,13 @@ export interface SessionRequest {
 export interface CacheRequest {
   step: PlanStep;
   keystore: Keystore;
+  /** A cached answer needs at least this many seconds of life left (undefined: the cache's default, 5 min). */
+  minRemainingSeconds?: number;
+  /**
+   * A cached session must have been minted for at least this many seconds (undefined: any). A
+   * session minted for 15 min does not answer a request for 1 h.
+   */
+  minDurationSeconds?: number;
 }
 
 /** Emitted after a session was minted (the cache stores it). */

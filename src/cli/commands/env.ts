@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from "yargs";
-import type { GlobalArgs, ProfileArgs } from "../context.js";
+import type { GlobalArgs } from "../context.js";
 import { profileOptions } from "../options.js";
-import { printCredentials } from "../resolve.js";
+import { type PrintArgs, printCredentials } from "../resolve.js";
 
-export interface EnvArgs extends ProfileArgs {
+export interface EnvArgs extends PrintArgs {
   shell?: string | undefined;
 }
 
@@ -16,10 +16,15 @@ export const envCommand: CommandModule<GlobalArgs, EnvArgs> = {
   command: "env <profile>",
   describe: 'Print shell code that switches to PROFILE: eval "$(vsw env dev)"',
   builder: (yargs) =>
-    profileOptions(yargs).option("shell", {
-      type: "string",
-      choices: ["bash", "zsh", "sh", "fish", "pwsh"],
-      describe: "Shell to print for (default: from $SHELL)",
-    }) as unknown as Argv<EnvArgs>,
+    profileOptions(yargs)
+      .option("shell", {
+        type: "string",
+        choices: ["bash", "zsh", "sh", "fish", "pwsh"],
+        describe: "Shell to print for (default: from $SHELL)",
+      })
+      .option("min-remaining", {
+        type: "string",
+        describe: "Reuse a cached session only with this much life left, else mint anew (default 5m)",
+      }) as unknown as Argv<EnvArgs>,
   handler: runEnv,
 };

@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from "yargs";
-import type { GlobalArgs, ProfileArgs } from "../context.js";
+import type { GlobalArgs } from "../context.js";
 import { profileOptions } from "../options.js";
-import { printCredentials } from "../resolve.js";
+import { type PrintArgs, printCredentials } from "../resolve.js";
 
-export interface ExportArgs extends ProfileArgs {
+export interface ExportArgs extends PrintArgs {
   format?: string | undefined;
   shell?: string | undefined;
 }
@@ -27,6 +27,10 @@ export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
       .option("shell", {
         type: "string",
         describe: "Shell for --format env (default: from $SHELL)",
+      })
+      .option("min-remaining", {
+        type: "string",
+        describe: "Reuse a cached session only with this much life left, else mint anew (default 5m)",
       }) as unknown as Argv<ExportArgs>,
   handler: runExport,
 };

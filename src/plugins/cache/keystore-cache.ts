@@ -9,7 +9,10 @@ const NAME = "cache-keystore";
 
 /** Options of `keystoreCache`. */
 export interface KeystoreCacheOptions {
-  /** A cached session is reused while at least this much is left (aws-vault and the SDKs use 5 min). */
+  /**
+   * A cached session is reused while at least this much is left, unless the request says how much
+   * it needs (aws-vault and the SDKs use 5 min).
+   */
   minRemainingMs?: number;
 }
 
@@ -22,7 +25,8 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
   return {
     name: NAME,
     apply(vsw) {
-      vsw.hooks.cachedSession.tapPromise({ name: NAME, stage: STAGE_CACHE }, async ({ step, keystore }) => {
+      vsw.hooks.cachedSession.tapPromise({ name: NAME, stage: STAGE_CACHE }, async (request) => {
+        const { step, keystore } = request;
         if (step.type === "keys") return undefined;
         const name = sessionItem(step);
         let text: string | undefined;
@@ -38,12 +42,18 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
         if (text === undefined) return undefined;
         const stored = JSON.parse(text) as StoredSession;
         const left = (stored.credentials.expiration ?? 0) - vsw.now();
-        if (stored.fingerprint !== fingerprint(step) || left < minRemainingMs) return undefined;
+        const needed =
+          request.minRemainingSeconds === undefined ? minRemainingMs : request.minRemainingSeconds * 1000;
+        if (stored.fingerprint !== fingerprint(step) || left < needed) return undefined;
+        // A session minted for less than is asked now (--duration 15m, then 1h) is not reused.
+        const { minDurationSeconds: wanted } = request;
+        if (wanted !== undefined && (stored.durationSeconds ?? 0) < wanted) return undefined;
         return stored.credentials;
       });
       vsw.hooks.sessionCreated.tapPromise(NAME, async ({ step, keystore, credentials }) => {
         if (step.type === "keys" || credentials.expiration === undefined) return;
         const stored: StoredSession = { credentials, fingerprint: fingerprint(step) };
+        if ("durationSeconds" in step) stored.durationSeconds = step.durationSeconds;
         await keystore.set(sessionItem(step), JSON.stringify(stored), { expiresAt: credentials.expiration });
       });
       vsw.hooks.dropSession.tapPromise(NAME, async ({ step, keystore }) => {
@@ -54,18 +64,26 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
 }
 
 /**
- * What a cached session must have been minted for. Durations are left out on purpose: a profile
- * reuses its 8 h GetSessionToken session minted to feed roles (credential-semantics.md).
+ * What a cached session must have been minted for: what makes it different at AWS (kind, profile,
+ * MFA serial, role ARN, external id, session name, tags, source identity, endpoint_url). Left out on
+ * purpose: the duration (a profile reuses its 8 h GetSessionToken session minted to feed roles; the
+ * pipeline checks what is left instead), and the region and `sts_regional_endpoints` (STS
+ * credentials do not depend on where they were issued, so switching region must not ask for MFA).
  */
 export function fingerprint(step: PlanStep): string {
   const {
     durationSeconds: _d,
     mfaProcess: _m,
-    ...rest
+    region: _r,
+    stsRegionalEndpoints: _e,
+    stored: _s,
+    ...identity
   } = step as PlanStep & {
     durationSeconds?: number;
     mfaProcess?: string | null;
+    region?: string | null;
+    stsRegionalEndpoints?: string | null;
+    stored?: boolean;
   };
-  const { stored: _s, ...identity } = rest as typeof rest & { stored?: boolean };
   return createHash("sha256").update(JSON.stringify(identity)).digest("base64url");
 }
