@@ -307,3 +307,21 @@ function notFound(ctx: ProfileContext, name: string): VswError {
     },
   );
 }
+
+/**
+ * The region a switch hands out when the plan has none (no flag, no environment, no `region` on
+ * the target): the nearest `region` down the target's source_profile chain, e.g. the README's
+ * `dev` role gets its `base`'s. Why: a switched shell has no profile the AWS CLI could read a
+ * region from, so every `aws` call would fail with "You must specify a region". The plan itself
+ * keeps the AWS CLI's rule (the target's STS call goes where the target says).
+ */
+export function inheritedRegion(input: ResolveInput): string | null {
+  const ctx: ProfileContext = {
+    config: loadAwsConfig(input.configText, input.configFile, input.credentialsText, input.credentialsFile),
+    configFile: input.configFile,
+    credentialsFile: input.credentialsFile,
+    storedKeys: input.storedKeys,
+  };
+  const chain = walkChain(ctx, input.profile);
+  return [...chain.path, chain.source].find((p) => p.values.region)?.values.region ?? null;
+}
