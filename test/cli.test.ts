@@ -356,7 +356,7 @@ describe("plan, errors and plugins", () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `profile,key\nsolo,${KEY}\n`);
-    const viaEnv = await runVsw(["export", "solo", "--no-session", "--format", "csv", "--", ""], {
+    const viaEnv = await runVsw(["export", "solo", "--no-session", "--format", "csv", "--"], {
       env: { ...home.env, VSW_PLUGINS: plugin },
     });
     assert.equal(viaEnv.stdout, r.stdout);

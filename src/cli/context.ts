@@ -22,6 +22,8 @@ export interface ProfileArgs extends GlobalArgs {
   session?: boolean | undefined;
   region?: string | undefined;
   mfaToken?: string | undefined;
+  /** `--mfa-serial`. */
+  mfaSerial?: string | undefined;
 }
 
 /** Builds the core with the built-ins and any team plugins (`--plugin`, `VSW_PLUGINS`). */
@@ -49,6 +51,7 @@ export function resolveFlags(args: ProfileArgs): ResolveFlags {
   if (args.duration !== undefined) flags.durationSeconds = parseDuration(args.duration);
   if (args.noSession || args.session === false) flags.noSession = true;
   if (args.region) flags.region = args.region;
+  if (args.mfaSerial) flags.mfaSerial = args.mfaSerial;
   return flags;
 }
 

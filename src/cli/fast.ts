@@ -19,18 +19,30 @@ const VALUE_OPTIONS: Record<string, string> = {
   "--duration": "duration",
   "--region": "region",
   "--mfa-token": "mfaToken",
+  "--mfa-serial": "mfaSerial",
   "--keystore": "keystore",
   "--min-remaining": "minRemaining",
 };
 const BOOLEAN_OPTIONS: Record<string, string> = { "--no-session": "noSession", "--debug": "debug" };
 const ALLOWED: Record<string, string[]> = {
-  env: ["shell", "duration", "region", "mfaToken", "keystore", "noSession", "debug", "minRemaining"],
+  env: [
+    "shell",
+    "duration",
+    "region",
+    "mfaToken",
+    "mfaSerial",
+    "keystore",
+    "noSession",
+    "debug",
+    "minRemaining",
+  ],
   export: [
     "shell",
     "format",
     "duration",
     "region",
     "mfaToken",
+    "mfaSerial",
     "keystore",
     "noSession",
     "debug",
@@ -64,7 +76,8 @@ export function parseFast(argv: readonly string[]): FastCommand | undefined {
       continue;
     }
     const value = eq === -1 ? rest[++i] : word.slice(eq + 1);
-    if (value === undefined || (eq === -1 && value.startsWith("-"))) return undefined;
+    // A missing or empty value goes to yargs, which refuses it (a usage error, never a default).
+    if (!value || (eq === -1 && value.startsWith("-"))) return undefined;
     args[key] = value;
   }
   // yargs checks `--shell` against its choices: an unknown one goes there for the same message.

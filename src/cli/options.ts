@@ -17,5 +17,9 @@ export function profileOptions<T>(yargs: Argv<T>) {
       })
       .option("region", { type: "string", describe: "Region (beats AWS_REGION and the profile)" })
       .option("mfa-token", { type: "string", describe: "The current MFA code (6 digits)" })
+      .option("mfa-serial", {
+        type: "string",
+        describe: "MFA device ARN to use (beats AWS_MFA_SERIAL and the profile's mfa_serial)",
+      })
   );
 }

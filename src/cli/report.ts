@@ -42,7 +42,11 @@ export async function report(error: unknown, debug: boolean): Promise<number> {
         },
       );
   const paint = await painter();
-  let text = `${paint.red("vsw:")} ${printable(err.message)} ${paint.dim(`(${err.code})`)}\n`;
+  // yargs' usage messages have lines of their own (a choice error lists the choices): those line
+  // breaks are kept; each line is still escaped. Every other message is one escaped line.
+  const message =
+    err.code === "VSW_USAGE" ? err.message.split("\n").map(printable).join("\n") : printable(err.message);
+  let text = `${paint.red("vsw:")} ${message} ${paint.dim(`(${err.code})`)}\n`;
   if (err.hint) text += `${paint.yellow("hint:")} ${printable(err.hint)}\n`;
   if (debug) {
     if (err.origin) text += `in plugin "${err.origin.plugin}", hook "${err.origin.hook}"\n`;

@@ -1,15 +1,78 @@
-import type { CommandModule } from "yargs";
+import type { Argv, CommandModule } from "yargs";
 import { VswError } from "../core/errors.js";
 import { commands } from "./commands/index.js";
 import type { GlobalArgs } from "./context.js";
 
 declare const VSW_VERSION: string;
 
+/** Examples shown by `vsw COMMAND --help`, by command name. */
+const EXAMPLES: Record<string, Array<[string, string]>> = {
+  env: [
+    ['eval "$(vsw env dev)"', "Switch this shell to dev (the shell integration does it as: vsw dev)"],
+    ["vsw env prod --duration 1h --region us-east-1", "A 1-hour session of prod, in another region"],
+    ["vsw env -- -odd-name", "A profile whose name starts with -"],
+  ],
+  export: [
+    ["vsw export dev", "The credential_process JSON document"],
+    ["vsw export dev --format ini >> creds.ini", "An [ini] section of the credentials file"],
+    ["vsw export dev --format dotenv > .env", "KEY=value lines for docker --env-file or dotenv"],
+  ],
+  exec: [
+    ["vsw exec dev -- aws sts get-caller-identity", "Run one command as dev"],
+    ["vsw exec prod", "A new $SHELL with prod's session"],
+  ],
+  plan: [
+    ["vsw plan prod", "The steps from stored keys to prod's role session"],
+    ["vsw plan prod --json", "The same plan, for scripts"],
+  ],
+  list: [
+    ["vsw list", "Profiles, stored keys and cached sessions as a table"],
+    ["vsw list --credentials", "The profiles whose keys are in the keystore"],
+  ],
+  add: [
+    ["vsw add base", "Type the keys of base on the terminal (the secret hidden)"],
+    ["vsw add base --env", "Take them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
+    ["vsw add base --env --force", "Replace keys already stored, without asking"],
+  ],
+  remove: [["vsw remove base", "Delete the keys of base and its cached sessions (asks first)"]],
+  clear: [
+    ["vsw clear", "Drop every cached session"],
+    ["vsw clear prod", "Drop prod's cached sessions"],
+  ],
+  lock: [["vsw lock", "Forget the unlocked keystore passphrase now"]],
+  init: [["vsw init bash >> ~/.bashrc", "Install the shell integration"]],
+  off: [['eval "$(vsw off)"', "Leave the profile: unset what vsw set"]],
+  use: [["vsw use dev", "Switch this shell (with the shell integration)"]],
+  pick: [["vsw pick", "Choose a profile from a list"]],
+};
+
+/**
+ * aws-vault's verbs that vsw does not have yet: a clear answer with a stable code, rather than
+ * "Unknown command" and yargs' "Did you mean lock?" for `login`.
+ */
+const NOT_YET = ["login", "rotate", "proxy"];
+
+/** aws-vault's `exec` flags for a metadata server, not in vsw yet. */
+const EXEC_SERVER_FLAGS = ["server", "ec2-server", "ecs-server"];
+
+/** Options that take a value: given without one (`--format` at the end, `--region=`), they are refused. */
+const VALUE_OPTIONS = [
+  "format",
+  "shell",
+  "duration",
+  "region",
+  "mfa-token",
+  "mfa-serial",
+  "min-remaining",
+  "keystore",
+];
+
 /** The full CLI: strict yargs, `--help` everywhere, one place for usage errors (exit 2). */
 export async function runYargs(argv: string[]): Promise<void> {
   // Loaded here, not at the top: the hot path (bin.ts fast path) must never read yargs.
   const { default: yargs } = await import("yargs");
-  const cli = yargs(argv)
+  requireValues(argv);
+  const cli = yargs(protectOperands(argv))
     .scriptName("vsw")
     .usage("$0 <command> [options]\n\nShort-lived AWS sessions from keys kept in a keystore.")
     .option("keystore", {
@@ -29,6 +92,7 @@ export async function runYargs(argv: string[]): Promise<void> {
       global: true,
     })
     .parserConfiguration({ "populate--": true })
+    .middleware(unprotect)
     .strict()
     .demandCommand(1, "Name a command; vsw --help lists them.")
     .recommendCommands()
@@ -42,6 +106,89 @@ export async function runYargs(argv: string[]): Promise<void> {
         hint: "Run vsw --help, or vsw COMMAND --help.",
       });
     });
-  for (const command of commands) cli.command(command as CommandModule<GlobalArgs, GlobalArgs>);
+  for (const command of commands) cli.command(withExtras(command as CommandModule<GlobalArgs, GlobalArgs>));
+  for (const verb of NOT_YET) cli.command(notYet(verb));
   await cli.parseAsync();
+}
+
+/** A command with its examples, and `exec` refusing aws-vault's server flags. */
+function withExtras(command: CommandModule<GlobalArgs, GlobalArgs>): CommandModule<GlobalArgs, GlobalArgs> {
+  const name = String(command.command ?? "").split(" ")[0] as string;
+  const builder = command.builder;
+  return {
+    ...command,
+    builder: (y: Argv<GlobalArgs>) => {
+      let built = (typeof builder === "function" ? builder(y) : y.options(builder ?? {})) as Argv<GlobalArgs>;
+      for (const [example, what] of EXAMPLES[name] ?? []) built = built.example(example, what);
+      if (name === "exec") {
+        for (const flag of EXEC_SERVER_FLAGS) built = built.option(flag, { type: "boolean", hidden: true });
+      }
+      return built;
+    },
+    handler: (args) => {
+      const server = name === "exec" && EXEC_SERVER_FLAGS.find((flag) => args[flag] !== undefined);
+      if (server) {
+        throw new VswError("VSW_NOT_SUPPORTED", `"vsw exec --${server}" is not supported yet.`, {
+          hint: "vsw exec puts the session in the command's environment; run it without --server.",
+        });
+      }
+      return command.handler(args);
+    },
+  };
+}
+
+function notYet(verb: string): CommandModule<GlobalArgs, GlobalArgs> {
+  return {
+    command: `${verb} [words..]`,
+    describe: false,
+    builder: (y) => y.strict(false),
+    handler: () => {
+      throw new VswError("VSW_NOT_SUPPORTED", `"vsw ${verb}" (aws-vault's ${verb}) is not supported yet.`, {
+        hint: "vsw --help lists the commands vsw has.",
+      });
+    },
+  };
+}
+
+/**
+ * Why: after `--`, words are operands even when they start with `-` (POSIX guideline 10), so
+ * `vsw env -- -weird` names the profile `-weird`. yargs puts them aside (populate--, which `exec`
+ * needs for its command), so for every other command they are handed back as positionals, each
+ * prefixed with NUL — a byte no argv can hold — so yargs cannot read one as a flag; `unprotect`
+ * strips it before the handler runs.
+ */
+function protectOperands(argv: string[]): string[] {
+  const dash = argv.indexOf("--");
+  if (dash === -1 || argv.slice(0, dash).includes("exec")) return argv;
+  return [...argv.slice(0, dash), ...argv.slice(dash + 1).map((word) => `\0${word}`)];
+}
+
+function unprotect(args: Record<string, unknown>): void {
+  const strip = (value: unknown): unknown =>
+    typeof value === "string" && value.startsWith("\0")
+      ? value.slice(1)
+      : Array.isArray(value)
+        ? value.map(strip)
+        : value;
+  for (const key of Object.keys(args)) args[key] = strip(args[key]);
+}
+
+/**
+ * Refuses a value option given without its value, before yargs reads it: yargs would take the next
+ * flag's place as "" or fall back to the default (`--format` at the end meant json).
+ */
+function requireValues(argv: readonly string[]): void {
+  const dash = argv.indexOf("--");
+  const words = dash === -1 ? argv : argv.slice(0, dash);
+  for (const [i, word] of words.entries()) {
+    const eq = word.indexOf("=");
+    const name = word.startsWith("--") ? word.slice(2, eq === -1 ? undefined : eq) : "";
+    if (!VALUE_OPTIONS.includes(name)) continue;
+    const value = eq === -1 ? words[i + 1] : word.slice(eq + 1);
+    if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
+      throw new VswError("VSW_USAGE", `--${name} needs a value.`, {
+        hint: "Run vsw COMMAND --help to see what it takes.",
+      });
+    }
+  }
 }

@@ -33,7 +33,9 @@ export type VswErrorCode =
   | "VSW_NO_SOURCE"
   | "VSW_PLUGIN_LOAD"
   | "VSW_PLUGIN_ERROR"
-  | "VSW_CANCELLED";
+  | "VSW_CANCELLED"
+  | "VSW_NOT_SUPPORTED"
+  | "VSW_KEYS_EXIST";
 
 export interface VswErrorOptions {
   hint?: string;
@@ -78,4 +80,27 @@ export class PluginError extends VswError {
 /** Whether `error` is a VswError with the given code. */
 export function isVswError(error: unknown, code?: VswErrorCode): error is VswError {
   return error instanceof VswError && (code === undefined || error.code === code);
+}
+
+/**
+ * One word of a shell command, safe to copy into bash, zsh or sh: a plain word stays as it is,
+ * anything else is POSIX single-quoted. Core cannot import the shell formats, so this repeats
+ * `quotePosix` of plugins/format/shell-quote.ts.
+ */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9_./:@%+,=-]+$/.test(word)) return word;
+  if (word === "") return "''";
+  return word
+    .split("'")
+    .map((run) => (run === "" ? "" : `'${run}'`))
+    .join("\\'");
+}
+
+/**
+ * A command for a hint, safe to copy (`vsw add 'my prod'`); arguments that start with `-` follow
+ * `--`, so they are not read as flags (`vsw add -- -weird`).
+ */
+export function commandHint(command: string, ...args: string[]): string {
+  const dashes = args.some((arg) => arg.startsWith("-")) ? ["--"] : [];
+  return [command, ...dashes, ...args.map(shellWord)].join(" ");
 }

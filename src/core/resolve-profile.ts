@@ -3,7 +3,7 @@
  * detection, and the per-profile checks. Pure, like `resolve.ts`, which turns the walk into a plan.
  */
 import type { AwsConfig, Origin } from "./config.js";
-import { VswError } from "./errors.js";
+import { commandHint, shellWord, VswError } from "./errors.js";
 import { validateProfile, where } from "./resolve-validate.js";
 
 /** Where a value of a resolved profile was read, including the profile that declared it. */
@@ -117,7 +117,7 @@ export function walkChain(ctx: ProfileContext, target: string): Chain {
         {
           hint:
             next === name
-              ? `A profile may name itself as source_profile only when vsw holds its keys: run "vsw add ${name}".`
+              ? `A profile may name itself as source_profile only when vsw holds its keys: run "${commandHint("vsw add", name)}".`
               : "Point one source_profile of the cycle at the profile that holds the keys.",
         },
       );
@@ -134,7 +134,9 @@ function requireReference(ctx: ProfileContext, profile: ResolvedProfile, key: st
   throw new VswError(
     "VSW_CONFIG_INVALID",
     `Profile "${profile.name}" names ${key} "${ref}" ${where(profile, key)}, which is in neither "${ctx.configFile}" nor "${ctx.credentialsFile}" and has no stored keys.`,
-    { hint: `Add [profile ${ref}] to the config file, or store its keys with "vsw add ${ref}".` },
+    {
+      hint: `Add [profile ${ref}] to the config file, or store its keys with "${commandHint("vsw add", ref)}".`,
+    },
   );
 }
 
@@ -147,21 +149,21 @@ function rejectUnsupported(profile: ResolvedProfile): void {
   if (sso !== undefined) {
     throw new VswError(
       "VSW_CONFIG_UNSUPPORTED",
-      `Profile "${name}" uses AWS IAM Identity Center (${sso} ${where(profile, sso)}), which vsw does not support.`,
-      { hint: `Use "aws sso login --profile ${name}" for this profile.` },
+      `Profile "${name}" uses AWS IAM Identity Center (${sso} ${where(profile, sso)}), which vsw does not support yet.`,
+      { hint: `Use the AWS CLI for this profile for now: "aws sso login --profile=${shellWord(name)}".` },
     );
   }
   if (values.credential_source !== undefined) {
     throw new VswError(
       "VSW_CONFIG_UNSUPPORTED",
-      `Profile "${name}" sets credential_source "${values.credential_source}" ${where(profile, "credential_source")}, but vsw takes credentials only from its keystore or a credential_process.`,
+      `Profile "${name}" sets credential_source "${values.credential_source}" ${where(profile, "credential_source")}, which vsw does not support yet: it takes credentials only from its keystore or a credential_process.`,
       { hint: `Replace credential_source with "source_profile = NAME" naming a profile with stored keys.` },
     );
   }
   if (values.web_identity_token_file !== undefined) {
     throw new VswError(
       "VSW_CONFIG_UNSUPPORTED",
-      `Profile "${name}" sets web_identity_token_file ${where(profile, "web_identity_token_file")}, which vsw does not support.`,
+      `Profile "${name}" sets web_identity_token_file ${where(profile, "web_identity_token_file")}, which vsw does not support yet.`,
       { hint: "Web identity is meant for workloads; let the AWS SDK read it directly." },
     );
   }

@@ -4,7 +4,7 @@
  * No I/O, no `process.env`: `vsw plan` prints the result and tests assert on it offline.
  */
 import { loadAwsConfig } from "./config.js";
-import { VswError } from "./errors.js";
+import { commandHint, VswError } from "./errors.js";
 import {
   type Chain,
   type ProfileContext,
@@ -303,7 +303,7 @@ function notFound(ctx: ProfileContext, name: string): VswError {
     {
       hint: bare
         ? `The config file has a section [${name}]; there a profile is written [profile ${name}].`
-        : `Run "vsw list" to see the profiles, or "vsw add ${name}" to store keys for it.`,
+        : `Run "vsw list" to see the profiles, or "${commandHint("vsw add", name)}" to store keys for it.`,
     },
   );
 }

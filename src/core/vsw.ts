@@ -85,9 +85,16 @@ export function createVsw(options: VswOptions): Vsw {
       const name = vsw.keystoreName;
       chosen = hooks.keystore.call({ name });
       if (!chosen) {
-        const known = hooks.keystore.taps.map((tap) => tap.name).join(", ");
+        // The names a user can pass to --keystore: a tap may say so (`{ name, keystore: "file" }`);
+        // otherwise the convention `keystore-<name>` of the tap's name (the built-in `keystore-file`).
+        const known = hooks.keystore.taps
+          .map((tap) => (tap as { keystore?: string }).keystore ?? tap.name.replace(/^keystore-/, ""))
+          .map((known) => `"${known}"`)
+          .join(", ");
         throw new VswError("VSW_KEYSTORE_UNKNOWN", `Keystore "${name}" is not known.`, {
-          hint: `Use --keystore with one of the keystore plugins: ${known || "(none loaded)"}.`,
+          hint: known
+            ? `Use --keystore or VSW_KEYSTORE with one of: ${known}.`
+            : "No keystore plugin is loaded.",
         });
       }
       return chosen;

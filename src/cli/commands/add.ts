@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
-import { VswError } from "../../core/errors.js";
+import { commandHint, VswError } from "../../core/errors.js";
 import { keysItem, type StoredKeys } from "../../core/items.js";
 import type { TerminalStreams } from "../../core/vsw.js";
 import type { GlobalArgs } from "../context.js";
@@ -9,18 +9,30 @@ import { printable } from "../report.js";
 export interface AddArgs extends GlobalArgs {
   profile: string;
   env?: boolean | undefined;
+  force?: boolean | undefined;
 }
 
 /**
- * `vsw add PROFILE [--env]`: stores long-lived keys, typed on the terminal (the secret hidden) or
- * read from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Never from argv, where `ps` shows them.
+ * `vsw add PROFILE [--env] [--force]`: stores long-lived keys, typed on the terminal (the secret
+ * hidden) or read from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Never from argv, where `ps`
+ * shows them. Keys already stored under PROFILE are replaced only after a yes on the terminal, or
+ * with --force (aws-vault replaces them silently; a lost key pair cannot be read back from AWS).
  */
 export async function runAdd(args: AddArgs): Promise<void> {
   const vsw = await buildVsw(args);
   const keystore = vsw.keystore();
+  // Keys from the environment are checked before the keystore is touched: malformed keys never
+  // create a store (nor ask for a new passphrase).
+  const fromEnvironment = args.env ? fromEnv() : undefined;
+  if (fromEnvironment) checkShape(fromEnvironment.accessKeyId, fromEnvironment.secretAccessKey);
   // The passphrase is checked before anything is asked: a wrong one fails with nothing written.
   await keystore.open();
-  const keys = args.env ? fromEnv() : await fromTerminal(vsw.terminal.open());
+  if (
+    !args.force &&
+    (await keystore.list(keysItem(args.profile))).some((i) => i.name === keysItem(args.profile))
+  )
+    await confirmReplace(vsw.terminal.open(), args.profile, keystore.name);
+  const keys = fromEnvironment ?? (await fromTerminal(vsw.terminal.open()));
   checkShape(keys.accessKeyId, keys.secretAccessKey);
   const stored: StoredKeys = { ...keys, addedAt: vsw.now() };
   await keystore.set(keysItem(args.profile), JSON.stringify(stored));
@@ -40,6 +52,38 @@ function fromEnv(): { accessKeyId: string; secretAccessKey: string } {
     );
   }
   return { accessKeyId, secretAccessKey };
+}
+
+/** Asks before keys already stored are replaced; without a terminal, --force is the only way. */
+async function confirmReplace(
+  terminal: TerminalStreams | undefined,
+  profile: string,
+  keystoreName: string,
+): Promise<void> {
+  const name = printable(profile);
+  if (!terminal) {
+    throw new VswError(
+      "VSW_KEYS_EXIST",
+      `Profile "${name}" already has keys in the ${keystoreName} keystore.`,
+      {
+        hint: `Pass --force to replace them: ${commandHint("vsw add", profile)} --force.`,
+      },
+    );
+  }
+  try {
+    const { default: prompts } = await import("prompts");
+    const { ok } = await prompts({
+      type: "confirm",
+      name: "ok",
+      message: `Replace the keys of "${name}" already in the ${keystoreName} keystore?`,
+      initial: false,
+      stdin: terminal.input as NodeJS.ReadStream,
+      stdout: terminal.output as NodeJS.WriteStream,
+    });
+    if (ok !== true) throw new VswError("VSW_CANCELLED", "Nothing was stored: the stored keys stay.");
+  } finally {
+    terminal.close();
+  }
 }
 
 async function fromTerminal(
@@ -107,9 +151,15 @@ export const addCommand: CommandModule<GlobalArgs, AddArgs> = {
   command: "add <profile>",
   describe: "Store long-lived keys for PROFILE in the keystore",
   builder: (yargs) =>
-    yargs.positional("profile", { type: "string", demandOption: true }).option("env", {
-      type: "boolean",
-      describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-    }) as unknown as Argv<AddArgs>,
+    yargs
+      .positional("profile", { type: "string", demandOption: true })
+      .option("env", {
+        type: "boolean",
+        describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+      })
+      .option("force", {
+        type: "boolean",
+        describe: "Replace keys already stored for PROFILE without asking",
+      }) as unknown as Argv<AddArgs>,
   handler: runAdd,
 };

@@ -17,8 +17,9 @@ const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "
  * environment. The child's exit code is passed through, and a signal that ends it ends vsw the same way.
  */
 export async function runExec(args: ExecArgs): Promise<void> {
-  if (process.env.VSW_PROFILE) {
+  if (process.env.VSW_PROFILE && process.env.VSW_PROFILE !== args.profile) {
     // aws-vault refuses nesting silently stacking sessions; vsw warns and replaces every variable.
+    // Running the profile already in use changes nothing it could warn about.
     process.stderr.write(
       `vsw: warning: already inside a vsw environment for "${process.env.VSW_PROFILE}"; its variables are replaced.\n`,
     );

@@ -144,11 +144,6 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs> = {
         describe: "Print only the names of profiles with stored keys, one a line",
       })
       .conflicts("json", ["names", "credentials"])
-      .conflicts("names", "credentials")
-      .example("$0 list", "Profiles, stored keys and cached sessions as a table")
-      .example(
-        "$0 list --credentials",
-        "The profiles whose keys are in the keystore",
-      ) as unknown as Argv<ListArgs>,
+      .conflicts("names", "credentials") as unknown as Argv<ListArgs>,
   handler: runList,
 };

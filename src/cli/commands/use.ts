@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
-import { VswError } from "../../core/errors.js";
+import { commandHint, VswError } from "../../core/errors.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { profileOptions } from "../options.js";
 
@@ -11,9 +11,9 @@ import { profileOptions } from "../options.js";
 export async function runUse(args: ProfileArgs): Promise<void> {
   throw new VswError(
     "VSW_USAGE",
-    `"vsw use ${args.profile}" switches the current shell and needs the shell integration.`,
+    `"${commandHint("vsw use", args.profile)}" switches the current shell and needs the shell integration.`,
     {
-      hint: `Add the line "vsw init" prints to your shell's rc file, or run: eval "$(vsw env ${args.profile})"`,
+      hint: `Add the line "vsw init" prints to your shell's rc file, or run: eval "$(${commandHint("vsw env", args.profile)})"`,
     },
   );
 }

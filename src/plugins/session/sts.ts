@@ -1,4 +1,4 @@
-import { VswError } from "../../core/errors.js";
+import { commandHint, VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Credentials, SessionRequest, SessionStep } from "../../core/types.js";
 import type { Vsw, VswPlugin } from "../../core/vsw.js";
@@ -21,6 +21,7 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
     name: NAME,
     apply(vsw) {
       vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
+        const restoreEnv = silenceVersionWarning();
         const sdk = await loadSdk();
         const client = makeClient(sdk, vsw, request.step, request.parent);
         const abortSignal = AbortSignal.timeout(deadlineMs);
@@ -30,6 +31,7 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
           throw explain(error, request);
         } finally {
           client.destroy();
+          restoreEnv();
         }
       });
     },
@@ -58,9 +60,22 @@ function makeClient(sdk: Sdk, vsw: Vsw, step: SessionStep, credentials: Credenti
 }
 
 async function loadSdk(): Promise<Sdk> {
-  // The SDK warns about Node versions on first use; the user cannot act on it, so it is silenced.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   return import("@aws-sdk/client-sts");
+}
+
+const SDK_WARNING = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
+/**
+ * The SDK warns about Node versions (read from process.env when a client is made); the user cannot
+ * act on it, so it is silenced while vsw calls STS, and the variable is removed again afterwards,
+ * so `vsw exec` does not hand vsw's own setting to the command it runs.
+ */
+function silenceVersionWarning(): () => void {
+  if (process.env[SDK_WARNING] !== undefined) return () => {};
+  process.env[SDK_WARNING] = "true";
+  return () => {
+    delete process.env[SDK_WARNING];
+  };
 }
 
 /** Endpoint precedence as the SDK documents it: service variable, global variable, profile's endpoint_url. */
@@ -194,7 +209,7 @@ function explain(error: unknown, { step, parent }: SessionRequest): VswError {
       ...options,
       hint: parent.sessionToken
         ? "The cached session is no longer valid: run `vsw clear` and try again."
-        : `The stored keys are wrong or deactivated: store new ones with \`vsw add ${step.profile}\`.`,
+        : `The stored keys are wrong or deactivated: store new ones with "${commandHint("vsw add", step.profile)}".`,
     });
   }
   if (isNetworkError(e, code)) {

@@ -1,4 +1,4 @@
-import { VswError } from "../../core/errors.js";
+import { commandHint, VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import { keysItem, type StoredKeys } from "../../core/items.js";
 import type { VswPlugin } from "../../core/vsw.js";
@@ -19,7 +19,7 @@ export function storedKeysSource(): VswPlugin {
             throw new VswError(
               "VSW_KEYS_NOT_FOUND",
               `Profile "${step.profile}" has no long-lived keys in the "${keystore.name}" keystore.`,
-              { hint: `Store them with: vsw add ${step.profile}` },
+              { hint: `Store them with: ${commandHint("vsw add", step.profile)}` },
             );
           }
           const keys = JSON.parse(text) as StoredKeys;
