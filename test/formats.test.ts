@@ -82,7 +82,10 @@ describe("formats", () => {
   test("env for bash unsets every switch variable first, then exports", () => {
     const text = format("env", { ...session, shell: "bash" });
     const [unset, ...exports] = text.trimEnd().split("\n");
-    assert.match(unset ?? "", /^unset AWS_ACCESS_KEY_ID .* AWS_PROFILE AWS_DEFAULT_PROFILE .*VSW_REGION$/);
+    assert.match(
+      unset ?? "",
+      /^unset AWS_ACCESS_KEY_ID .* AWS_PROFILE AWS_DEFAULT_PROFILE AWS_VAULT .*VSW_REGION VSW_SAVED /,
+    );
     assert.deepEqual(
       exports.map((line) => line.split("=")[0]),
       [
@@ -93,10 +96,12 @@ describe("formats", () => {
         "export AWS_SESSION_EXPIRATION",
         "export AWS_REGION",
         "export AWS_DEFAULT_REGION",
+        "export AWS_VAULT",
         "export VSW_PROFILE",
         "export VSW_ACCOUNT_ID",
         "export VSW_EXPIRATION",
         "export VSW_REGION",
+        "export VSW_SAVED",
       ],
     );
   });

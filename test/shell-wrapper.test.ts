@@ -168,10 +168,12 @@ for (const shell of WRAPPED_SHELLS) {
         "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_EXPIRATION",
         "AWS_SESSION_TOKEN",
+        "AWS_VAULT",
         "VSW_ACCOUNT_ID",
         "VSW_EXPIRATION",
         "VSW_PROFILE",
         "VSW_REGION",
+        "VSW_SAVED",
       ]);
       assert.equal(prod.get("VSW_PROFILE"), "prod");
       assert.equal(prod.get("VSW_ACCOUNT_ID"), "333333333333");

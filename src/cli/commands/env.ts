@@ -20,7 +20,7 @@ export const envCommand: CommandModule<GlobalArgs, EnvArgs> = {
       .option("shell", {
         type: "string",
         choices: ["bash", "zsh", "sh", "fish", "pwsh"],
-        describe: "Shell to print for (default: from $SHELL)",
+        describe: "Shell to print for (default: the shell that runs vsw, else $SHELL)",
       })
       .option("min-remaining", {
         type: "string",

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { pickShell } from "../../plugins/format/env.js";
 import { renderShell } from "../../plugins/format/shell-quote.js";
-import { SWITCH_VARIABLES } from "../../plugins/format/variables.js";
+import { SWITCH_VARIABLES, userValues } from "../../plugins/format/variables.js";
 import type { GlobalArgs } from "../context.js";
 
 export interface OffArgs extends GlobalArgs {
@@ -10,11 +10,13 @@ export interface OffArgs extends GlobalArgs {
 
 /**
  * `vsw off [--shell S]`: shell code that unsets every variable a switch sets (SWITCH_VARIABLES, the
- * same list `vsw env` unsets first), and nothing else. The wrapper's `vsw off` evals it; without
- * the wrapper, `eval "$(vsw off)"`.
+ * same list `vsw env` unsets first), then gives back the user's own AWS_REGION, AWS_DEFAULT_REGION,
+ * AWS_PROFILE and AWS_DEFAULT_PROFILE as they were before the first switch (set, empty or unset).
+ * The wrapper's `vsw off` evals it; without the wrapper, `eval "$(vsw off)"`.
  */
 export async function runOff(args: OffArgs): Promise<void> {
-  process.stdout.write(renderShell(pickShell(args.shell, process.env.SHELL), SWITCH_VARIABLES, []));
+  const shell = pickShell(args.shell, process.env.SHELL);
+  process.stdout.write(renderShell(shell, SWITCH_VARIABLES, userValues(process.env)));
 }
 
 export const offCommand: CommandModule<GlobalArgs, OffArgs> = {
@@ -24,7 +26,7 @@ export const offCommand: CommandModule<GlobalArgs, OffArgs> = {
     yargs.option("shell", {
       type: "string",
       choices: ["bash", "zsh", "sh", "fish", "pwsh"],
-      describe: "Shell to print for (default: from $SHELL)",
+      describe: "Shell to print for (default: the shell that runs vsw, else $SHELL)",
     }) as unknown as Argv<OffArgs>,
   handler: runOff,
 };

@@ -166,7 +166,9 @@ export function renderShell(
     case "fish":
       // `-g`: erase the session's global only. A plain `set -e` would erase a universal variable
       // of the same name (one the user persisted with `set -U`) when no global exists.
-      if (unset.length) lines.push(`set -e -g ${unset.join(" ")}`);
+      // `; or true`: erasing a variable that is not set fails with status 4, and fish's `set` in
+      // assignment mode passes the previous status on, so `vsw env p | source; and aws …` would stop.
+      if (unset.length) lines.push(`set -e -g ${unset.join(" ")}; or true`);
       for (const [name, value] of set) lines.push(`set -gx ${name} ${quote(value)}`);
       break;
     case "pwsh":
