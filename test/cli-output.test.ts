@@ -3,8 +3,11 @@
  * (a closed pipe, a full disk) as one-line `vsw:` errors.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Home, makeHome, runVsw } from "./helpers/harness.js";
+import { type Home, makeHome, run, runVsw, startWorld, VSW } from "./helpers/harness.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";
 const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -112,5 +115,104 @@ describe("vsw list views", () => {
     const r = await runVsw(["list", "--names"], { env: home.env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "a\nb\nsolo\n");
+  });
+});
+
+describe("OS errors are one-line vsw errors", () => {
+  let home: Home;
+  before(async () => {
+    home = makeHome();
+    home.writeConfig("[profile a]\nregion = eu-west-1\n");
+    assert.equal((await runVsw(["add", "a", "--env"], { env: withKeys(home) })).code, 0);
+  });
+  after(() => home.cleanup());
+
+  test("a reader that leaves early (vsw list | head -1) ends vsw quietly with 141", async () => {
+    const r = await run(
+      "bash",
+      ["-c", `set -o pipefail; "${process.execPath}" "${VSW}" list | true; echo " rc=$?"`],
+      {
+        env: home.env,
+      },
+    );
+    assert.equal(r.stderr, "");
+    assert.match(r.stdout, / rc=141$/m);
+  });
+
+  test("stdout on a full device (> /dev/full) is VSW_IO_ERROR without a stack trace", async () => {
+    for (const argv of [["list"], ["export", "a", "--no-session"]]) {
+      const r = await run("bash", ["-c", `"${process.execPath}" "${VSW}" ${argv.join(" ")} > /dev/full`], {
+        env: home.env,
+      });
+      assert.equal(r.code, 1, argv.join(" "));
+      assert.match(r.stderr, /^vsw: .*ENOSPC.*\(VSW_IO_ERROR\)$/m);
+      assert.doesNotMatch(r.stderr, /VSW_PLUGIN_ERROR|report it|\n\s+at /);
+    }
+  });
+
+  test("a keystore directory that is a file is a one-line error", async () => {
+    const r = await runVsw(["list"], { env: { ...home.env, VSW_FILE_DIR: home.configFile } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^vsw: .*\((VSW_IO_ERROR|VSW_KEYSTORE_UNAVAILABLE)\)$/m);
+    assert.doesNotMatch(r.stderr, /VSW_PLUGIN_ERROR|\n\s+at /);
+  });
+});
+
+describe("a full disk", () => {
+  test("still hands out a minted session, warns that it was not cached, and leaks no temp file", async (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip("mounting a tmpfs needs root");
+      return;
+    }
+    const home = makeHome();
+    const dir = join(home.dir, "full");
+    mkdirSync(dir);
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
+    if (mounted.status !== 0) {
+      home.cleanup();
+      t.skip(`cannot mount a tmpfs here: ${mounted.stderr}`);
+      return;
+    }
+    const world = await startWorld();
+    try {
+      const env = { ...home.env, VSW_FILE_DIR: join(dir, "vsw") };
+      home.writeConfig(`${world.config}\n[profile solo]\nendpoint_url = ${world.emu.url}\n`);
+      const user = world.emu.createUser({ account: "444444444444", name: "plain" });
+      const add = await runVsw(["add", "solo", "--env"], {
+        env: { ...env, AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey },
+      });
+      assert.equal(add.code, 0, add.stderr);
+      const base = await runVsw(["add", "base", "--env"], {
+        env: { ...env, AWS_ACCESS_KEY_ID: world.accessKeyId, AWS_SECRET_ACCESS_KEY: world.secretAccessKey },
+      });
+      assert.equal(base.code, 0, base.stderr);
+      // Fill what is left of the disk.
+      spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "filler")}`, "bs=1k", "count=64"]);
+      const r = await runVsw(["export", "solo", "--format", "dotenv"], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^AWS_SESSION_TOKEN=/m);
+      assert.match(r.stderr, /^vsw: warning: .*not cached.*ENOSPC/m);
+      // With MFA too, where the mint runs under a lock file that cannot be written either.
+      const mfa = await runVsw(["export", "base", "--format", "dotenv", "--mfa-token", world.code()], {
+        env,
+      });
+      assert.equal(mfa.code, 0, mfa.stderr);
+      assert.match(mfa.stdout, /^AWS_SESSION_TOKEN=/m);
+      // Storing keys cannot work around a full disk: a one-line error.
+      spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "filler2")}`, "bs=1k", "count=64"]);
+      const more = await runVsw(["add", "more", "--env"], {
+        env: { ...env, AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET },
+      });
+      assert.equal(more.code, 1);
+      assert.match(more.stderr, /^vsw: .*ENOSPC.*\(VSW_IO_ERROR\)$/m);
+      assert.deepEqual(
+        readdirSync(join(dir, "vsw")).filter((name) => name.startsWith(".tmp-")),
+        [],
+      );
+    } finally {
+      await world.emu.close();
+      spawnSync("umount", [dir]);
+      home.cleanup();
+    }
   });
 });

@@ -7,9 +7,19 @@ import { runEnv } from "./commands/env.js";
 import { runExport } from "./commands/export.js";
 import { runOff } from "./commands/off.js";
 import { parseFast } from "./fast.js";
-import { report } from "./report.js";
+import { ioError, report } from "./report.js";
+
+/** Exit code when the reader of stdout went away (`vsw list | head -1`): 128 + SIGPIPE, as `cat` or `ls`. */
+const EXIT_PIPE = 141;
 
 async function main(argv: string[]): Promise<void> {
+  // A write to stdout fails as an event, after the command has returned: a closed pipe ends vsw
+  // quietly, as SIGPIPE ends other programs (Node ignores SIGPIPE); any other failure (a full
+  // disk, `> /dev/full`) is one `vsw:` line with its code, never a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT_PIPE);
+    void report(ioError(error, error, "the output"), false).then((code) => process.exit(code));
+  });
   const fast = parseFast(argv);
   try {
     // Shell completion runs on every TAB: answered here, without yargs (protocol in complete.ts).

@@ -31,16 +31,19 @@ export function safeJson(value: unknown, indent?: number): string {
  * and a hint line. Exit 2 for usage errors, 1 for everything else. A stack trace only with --debug.
  */
 export async function report(error: unknown, debug: boolean): Promise<number> {
-  const err = isVswError(error)
-    ? error
-    : new VswError(
-        "VSW_PLUGIN_ERROR",
-        `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-          hint: "Run again with --debug and report the stack trace.",
-        },
-      );
+  const os = osError(error);
+  const err = os
+    ? ioError(os, error)
+    : isVswError(error)
+      ? error
+      : new VswError(
+          "VSW_PLUGIN_ERROR",
+          `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            cause: error,
+            hint: "Run again with --debug and report the stack trace.",
+          },
+        );
   const paint = await painter();
   // yargs' usage messages have lines of their own (a choice error lists the choices): those line
   // breaks are kept; each line is still escaped. Every other message is one escaped line.
@@ -55,6 +58,49 @@ export async function report(error: unknown, debug: boolean): Promise<number> {
   }
   process.stderr.write(text);
   return err.code === "VSW_USAGE" ? 2 : 1;
+}
+
+/**
+ * The operating system's error behind `error` (itself, or the cause of a plugin's error): a full
+ * disk, a directory where a file belongs, a closed pipe are the machine's state, not a bug to report.
+ */
+function osError(error: unknown): NodeJS.ErrnoException | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code) && (e as NodeJS.ErrnoException).syscall)
+      return e as NodeJS.ErrnoException;
+    // A VswError that is not a plugin's wrapper already says what failed.
+    if (isVswError(e) && e.code !== "VSW_PLUGIN_ERROR") return undefined;
+  }
+  return undefined;
+}
+
+const OS_TEXT: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is exceeded",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  EIO: "an input/output error",
+  ENOENT: "no such file or directory",
+  EMFILE: "too many open files",
+  EPIPE: "the reader closed the pipe",
+};
+
+/** `vsw: Could not write "/path": no space left on the device (ENOSPC).` `target` names what has no path (stdout). */
+export function ioError(os: NodeJS.ErrnoException, cause: unknown, target?: string): VswError {
+  const what = os.syscall ?? "use";
+  const subject = os.path ? `"${printable(os.path)}"` : (target ?? "a file");
+  const text = OS_TEXT[os.code as string] ?? os.message.replace(/^E[A-Z0-9]+: /, "").split(",")[0];
+  return new VswError("VSW_IO_ERROR", `Could not ${what} ${subject}: ${text} (${os.code}).`, {
+    cause,
+    hint:
+      os.code === "ENOSPC" || os.code === "EDQUOT"
+        ? "Free some disk space and run the command again."
+        : "Check the path and its permissions.",
+  });
 }
 
 interface Painter {

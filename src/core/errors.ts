@@ -35,6 +35,7 @@ export type VswErrorCode =
   | "VSW_PLUGIN_ERROR"
   | "VSW_CANCELLED"
   | "VSW_NOT_SUPPORTED"
+  | "VSW_IO_ERROR"
   | "VSW_KEYS_EXIST";
 
 export interface VswErrorOptions {

@@ -54,7 +54,19 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
         if (step.type === "keys" || credentials.expiration === undefined) return;
         const stored: StoredSession = { credentials, fingerprint: fingerprint(step) };
         if ("durationSeconds" in step) stored.durationSeconds = step.durationSeconds;
-        await keystore.set(sessionItem(step), JSON.stringify(stored), { expiresAt: credentials.expiration });
+        try {
+          await keystore.set(sessionItem(step), JSON.stringify(stored), {
+            expiresAt: credentials.expiration,
+          });
+        } catch (error) {
+          // Why: the session is minted (and an MFA code spent); a full disk or a read-only store must
+          // not throw it away. It is handed out uncached, and the next switch mints again.
+          const code = (error as NodeJS.ErrnoException | undefined)?.code;
+          if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) throw error;
+          vsw.warn(
+            `The session of "${step.profile}" was not cached: the keystore could not be written (${code}).`,
+          );
+        }
       });
       vsw.hooks.dropSession.tapPromise(NAME, async ({ step, keystore }) => {
         if (step.type !== "keys") await keystore.delete(sessionItem(step));

@@ -30,6 +30,8 @@ interface Holder {
 }
 
 const DEFAULT_STALE_MS = 30_000;
+/** Errors that mean no file can be written in the directory now. */
+const UNWRITABLE = ["ENOSPC", "EDQUOT", "EROFS"];
 /** A `.break` file older than this belongs to a breaker that died. */
 const BREAKER_STALE_MS = 5_000;
 
@@ -40,7 +42,15 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
-  const token = await acquire(lockPath, options, staleMs);
+  let token: string;
+  try {
+    token = await acquire(lockPath, options, staleMs);
+  } catch (error) {
+    // Why: a lock only spares concurrent runs a second MFA prompt. On a full (or read-only) disk no
+    // lock file can be written, and refusing would also refuse the session itself: run unlocked.
+    if (!UNWRITABLE.includes(errorCode(error) ?? "")) throw error;
+    return fn();
+  }
   const heartbeat = setInterval(() => touch(lockPath), Math.max(50, staleMs / 3));
   heartbeat.unref();
   try {
@@ -71,8 +81,9 @@ async function acquire(lockPath: string, options: FileLockOptions, staleMs: numb
 /** Creates the lock file with its full content in one step; false when it exists. */
 function tryCreate(lockPath: string, body: string): boolean {
   const temp = path.join(path.dirname(lockPath), `${TEMP_PREFIX}lock-${randomBytes(8).toString("hex")}`);
-  writeFileSync(temp, body, { mode: 0o600, flag: "wx" });
   try {
+    // Inside the try: on a full disk the file is created and the write fails, so it must go too.
+    writeFileSync(temp, body, { mode: 0o600, flag: "wx" });
     linkSync(temp, lockPath);
     return true;
   } catch (error) {
@@ -94,6 +105,8 @@ function createExclusive(lockPath: string, body: string): boolean {
     return true;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return false;
+    // Created by this call ("wx") but not written (a full disk): an empty lock would block others.
+    removeQuietly(lockPath);
     throw error;
   }
 }
