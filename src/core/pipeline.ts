@@ -196,6 +196,7 @@ async function mint(
           profile: step.profile,
           serial: step.mfaSerial,
           mfaProcess: step.mfaProcess,
+          step,
         })
       : undefined;
     if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken)) {

@@ -126,6 +126,8 @@ export interface MfaRequest {
   serial: string;
   /** `mfa_process` of the profile, if any. */
   mfaProcess: string | null;
+  /** The session step the code is for (its endpoint and region), when the pipeline asks. */
+  step?: SessionStep;
 }
 
 /** Metadata of one keystore item; never contains the secret. */

@@ -1,7 +1,8 @@
-import { commandHint, VswError } from "../../core/errors.js";
+import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Credentials, SessionRequest, SessionStep } from "../../core/types.js";
 import type { Vsw, VswPlugin } from "../../core/vsw.js";
+import { explain, probeEndpoint, stsEndpoint } from "./sts-explain.js";
 
 const NAME = "session-sts";
 
@@ -20,6 +21,13 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
   return {
     name: NAME,
     apply(vsw) {
+      // Before an MFA source that asks a person or a device (mfa_process, the prompt; a code given
+      // with --mfa-token answers earlier): an endpoint that cannot be reached is found by a TCP
+      // connect, so no code is typed, or touched on a YubiKey, for nothing. Only when minting.
+      vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT - 5 }, async ({ step }) => {
+        if (step) await probeEndpoint(step, stsEndpoint(step, endpointFor(vsw, step)));
+        return undefined;
+      });
       vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
         const restoreEnv = silenceVersionWarning();
         const sdk = await loadSdk();
@@ -28,7 +36,7 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
         try {
           return await call(sdk, client, request, abortSignal, (c) => makeClient(sdk, vsw, request.step, c));
         } catch (error) {
-          throw explain(error, request);
+          throw explain(error, request, stsEndpoint(request.step, endpointFor(vsw, request.step)));
         } finally {
           client.destroy();
           restoreEnv();
@@ -161,89 +169,4 @@ function fromSts(c: StsCredentials | undefined, step: SessionStep): Credentials 
 /** The 12-digit account of an ARN (`arn:aws:iam::111111111111:mfa/me`), if it is one. */
 function accountOf(arn: string | null | undefined): string | undefined {
   return arn ? /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn)?.[1] : undefined;
-}
-
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-/** Maps an STS or network failure to one clear sentence with a hint; never includes a secret. */
-function explain(error: unknown, { step, parent }: SessionRequest): VswError {
-  if (error instanceof VswError) return error;
-  const e = (error ?? {}) as AwsErrorShape;
-  const code = e.name ?? e.code ?? "Error";
-  const message = (e.message ?? String(error)).trim();
-  const what = step.type === "AssumeRole" ? `AssumeRole on ${step.roleArn}` : "GetSessionToken";
-  const options = { cause: error };
-  if (/MultiFactorAuthentication failed/i.test(message)) {
-    return new VswError(
-      "VSW_MFA_FAILED",
-      `AWS rejected the MFA code for "${step.mfaSerial}": wrong, or already used — AWS accepts each code once.`,
-      { ...options, hint: "Wait for the next code and try again. Nothing was cached." },
-    );
-  }
-  if (code === "ExpiredToken" || code === "ExpiredTokenException") {
-    return new VswError("VSW_STS_EXPIRED", `STS says the session used for ${what} has expired.`, {
-      ...options,
-      hint: parent.sessionToken ? "Run `vsw clear` and try again." : "Check the system clock.",
-    });
-  }
-  if (code === "AccessDenied" || code === "AccessDeniedException") {
-    return new VswError(
-      "VSW_STS_ACCESS_DENIED",
-      `AWS denied ${what} for profile "${step.profile}": ${message}`,
-      {
-        ...options,
-        hint:
-          step.type === "AssumeRole"
-            ? "Check the role's trust policy (principal, MFA condition, external_id) and the caller's permissions."
-            : "Check the user's permissions and MFA device.",
-      },
-    );
-  }
-  if (code === "InvalidClientTokenId" || code === "SignatureDoesNotMatch") {
-    return new VswError("VSW_STS_ERROR", `AWS did not accept the credentials used for ${what} (${code}).`, {
-      ...options,
-      hint: parent.sessionToken
-        ? "The cached session is no longer valid: run `vsw clear` and try again."
-        : `The stored keys are wrong or deactivated: store new ones with "${commandHint("vsw add", step.profile)}".`,
-    });
-  }
-  if (isNetworkError(e, code)) {
-    return new VswError(
-      "VSW_STS_UNREACHABLE",
-      `The STS endpoint could not be reached for ${what} (${code}).`,
-      {
-        ...options,
-        hint: "Check the network, region, endpoint_url and AWS_ENDPOINT_URL_STS.",
-      },
-    );
-  }
-  return new VswError(
-    "VSW_STS_ERROR",
-    `STS failed ${what} for profile "${step.profile}": ${code}: ${message}`,
-    {
-      ...options,
-      hint: code === "Throttling" ? "STS is throttling requests; wait a moment and retry." : undefined,
-    },
-  );
-}
-
-function isNetworkError(e: AwsErrorShape, code: string): boolean {
-  return (
-    [
-      "ECONNREFUSED",
-      "ENOTFOUND",
-      "ETIMEDOUT",
-      "ECONNRESET",
-      "EHOSTUNREACH",
-      "TimeoutError",
-      "AbortError",
-    ].includes(code) ||
-    (e.$metadata?.httpStatusCode === undefined &&
-      /ECONNREFUSED|ENOTFOUND|socket hang up|timed? ?out/i.test(e.message ?? ""))
-  );
 }
