@@ -3,7 +3,19 @@
 // separately into dist/vendor/*.js and reached only through lazy `import()`s, so the cached hot
 // path (`vsw env`) never reads or parses them.
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { build } from "esbuild";
+
+// esbuild is a dev dependency: `npm install -g .` in a fresh checkout runs this script (prepare)
+// without it. One clear line instead of a module-resolution stack trace.
+let build;
+try {
+  ({ build } = await import("esbuild"));
+} catch (error) {
+  if (error?.code !== "ERR_MODULE_NOT_FOUND") throw error;
+  process.stderr.write(
+    "vsw build: esbuild is not installed: run `npm install` in the checkout first, or install a copy with `npm pack` then `npm install -g vsw-*.tgz`.\n",
+  );
+  process.exit(1);
+}
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const dist = new URL("../dist/", import.meta.url);
