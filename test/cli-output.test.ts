@@ -78,6 +78,21 @@ describe("text from a config never reaches the terminal raw", () => {
   });
 });
 
+describe("warnings escape what they quote", () => {
+  const home = makeHome();
+  after(() => home.cleanup());
+
+  test("vsw exec's nesting warning escapes the VSW_PROFILE it names", async () => {
+    assert.equal((await runVsw(["add", "solo", "--env"], { env: withKeys(home) })).code, 0);
+    const r = await runVsw(["exec", "solo", "--no-session", "--", "true"], {
+      env: { ...home.env, VSW_PROFILE: "x\u001b]0;t\u0007" },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(raw(r.stderr), []);
+    assert.match(r.stderr, /x\\u\{1b\}/);
+  });
+});
+
 describe("completion and the picker offer no name with control characters", () => {
   const home = makeHome();
   after(() => home.cleanup());

@@ -5,6 +5,7 @@ import type { ResolveFlags } from "../core/types.js";
 import { createVsw, type Vsw, type VswPlugin } from "../core/vsw.js";
 import { userEnvironment } from "../plugins/format/variables.js";
 import { builtinPlugins } from "../plugins/index.js";
+import { printable } from "./report.js";
 import { devTty } from "./terminal.js";
 
 /** Options every command takes. */
@@ -37,7 +38,8 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
     keystore: args.keystore,
     // VSW_NO_PROMPT=1 (the shells' quiet auto-refresh, scripts): no prompt of any plugin, ever.
     terminal: env.VSW_NO_PROMPT === "1" ? undefined : devTty,
-    warn: (line) => process.stderr.write(`vsw: warning: ${line}\n`),
+    // A warning may carry a profile name from the config: escaped like every message.
+    warn: (line) => process.stderr.write(`vsw: warning: ${printable(line)}\n`),
     debug: args.debug ? (line) => process.stderr.write(`vsw: debug: ${line}\n`) : undefined,
   });
   for (const plugin of builtinPlugins({ mfaToken: args.mfaToken })) vsw.use(plugin);

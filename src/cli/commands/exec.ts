@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from "yargs";
 import { exportedVariables, SWITCH_VARIABLES } from "../../plugins/format/variables.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { profileOptions } from "../options.js";
+import { printable } from "../report.js";
 import { obtain } from "../resolve.js";
 
 export interface ExecArgs extends ProfileArgs {
@@ -21,7 +22,7 @@ export async function runExec(args: ExecArgs): Promise<void> {
     // aws-vault refuses nesting silently stacking sessions; vsw warns and replaces every variable.
     // Running the profile already in use changes nothing it could warn about.
     process.stderr.write(
-      `vsw: warning: already inside a vsw environment for "${process.env.VSW_PROFILE}"; its variables are replaced.\n`,
+      `vsw: warning: already inside a vsw environment for "${printable(process.env.VSW_PROFILE)}"; its variables are replaced.\n`,
     );
   }
   const { request } = await obtain(args);
