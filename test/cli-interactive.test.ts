@@ -4,6 +4,8 @@
  * remove` asking for confirmation.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Home, makeHome, requireTool, runVsw, VSW } from "./helpers/harness.js";
@@ -44,18 +46,33 @@ async function shell(t: import("node:test").TestContext): Promise<Tmux | undefin
   return tmux;
 }
 
-test("vsw add on a terminal asks for a new passphrase twice and the keys, echoing no secret", async (t) => {
+test("vsw add of malformed keys on a terminal creates no store and asks for no passphrase", async (t) => {
   const tm = await shell(t);
   if (!tm) return;
   tm.type(SESSION, `${process.execPath} ${VSW} add base; echo "exit=$?"`);
-  await tm.waitFor(SESSION, /New passphrase for the vsw keystore/);
-  tm.type(SESSION, PASSPHRASE);
-  await tm.waitFor(SESSION, /Repeat the passphrase/);
-  tm.type(SESSION, PASSPHRASE);
+  await tm.waitFor(SESSION, /Access Key ID/);
+  tm.type(SESSION, "not-a-key");
+  await tm.waitFor(SESSION, /Secret Access Key/);
+  tm.type(SESSION, SECRET);
+  const screen = await tm.waitFor(SESSION, /^exit=\d+$/m);
+  assert.match(screen, /^exit=1$/m);
+  assert.match(screen, /\(VSW_KEYS_INVALID\)/);
+  assert.doesNotMatch(screen, /passphrase/i);
+  assert.equal(existsSync(join(home.dir, ".local", "share", "vsw")), false);
+});
+
+test("vsw add on a terminal asks for the keys, then a new passphrase twice, echoing no secret", async (t) => {
+  const tm = await shell(t);
+  if (!tm) return;
+  tm.type(SESSION, `${process.execPath} ${VSW} add base; echo "exit=$?"`);
   await tm.waitFor(SESSION, /Access Key ID/);
   tm.type(SESSION, KEY);
   await tm.waitFor(SESSION, /Secret Access Key/);
   tm.type(SESSION, SECRET);
+  await tm.waitFor(SESSION, /New passphrase for the vsw keystore/);
+  tm.type(SESSION, PASSPHRASE);
+  await tm.waitFor(SESSION, /Repeat the passphrase/);
+  tm.type(SESSION, PASSPHRASE);
   const screen = await tm.waitFor(SESSION, /^exit=\d+$/m);
   assert.match(screen, /^exit=0$/m);
   assert.match(screen, /Stored the keys of "base" in the file keystore/);
@@ -84,6 +101,24 @@ test("a wrong passphrase at the prompt is asked again, then refused without chan
   assert.match(screen, /Wrong passphrase, try again/);
   assert.match(screen, /\(VSW_KEYSTORE_BAD_PASSPHRASE\)/);
   assert.match(screen, /^exit=1$/m);
+});
+
+test("vsw add of a profile with stored keys asks before replacing them and keeps them on no", async (t) => {
+  const tm = await shell(t);
+  if (!tm) return;
+  tm.type(SESSION, `${process.execPath} ${VSW} add base; echo "exit=$?"`);
+  await tm.waitFor(SESSION, /Passphrase for the vsw keystore/);
+  tm.type(SESSION, PASSPHRASE);
+  await tm.waitFor(SESSION, /Replace the keys of "base"/);
+  tm.type(SESSION, "n", false);
+  const screen = await tm.waitFor(SESSION, /^exit=\d+$/m);
+  assert.match(screen, /^exit=1$/m);
+  assert.match(screen, /\(VSW_CANCELLED\)/);
+  assert.doesNotMatch(screen, /Access Key ID/);
+  const keys = await runVsw(["export", "base", "--no-session"], {
+    env: { ...home.env, VSW_FILE_PASSPHRASE: PASSPHRASE },
+  });
+  assert.equal((JSON.parse(keys.stdout) as { AccessKeyId: string }).AccessKeyId, KEY);
 });
 
 test("vsw remove asks for confirmation on the terminal and keeps the keys on no", async (t) => {

@@ -21,18 +21,20 @@ export interface AddArgs extends GlobalArgs {
 export async function runAdd(args: AddArgs): Promise<void> {
   const vsw = await buildVsw(args);
   const keystore = vsw.keystore();
-  // Keys from the environment are checked before the keystore is touched: malformed keys never
-  // create a store (nor ask for a new passphrase).
-  const fromEnvironment = args.env ? fromEnv() : undefined;
-  if (fromEnvironment) checkShape(fromEnvironment.accessKeyId, fromEnvironment.secretAccessKey);
-  // The passphrase is checked before anything is asked: a wrong one fails with nothing written.
+  // Keys are checked before the keystore is touched where they can be: from the environment always,
+  // and typed ones when the store holds nothing yet (a new store), so malformed keys never create
+  // a store nor ask for a new passphrase.
+  let early = args.env ? fromEnv() : undefined;
+  if (!early && (await keystore.list()).length === 0) early = await fromTerminal(vsw.terminal.open());
+  if (early) checkShape(early.accessKeyId, early.secretAccessKey);
+  // Otherwise the passphrase is checked before anything is asked: a wrong one fails with nothing written.
   await keystore.open();
   if (
     !args.force &&
     (await keystore.list(keysItem(args.profile))).some((i) => i.name === keysItem(args.profile))
   )
     await confirmReplace(vsw.terminal.open(), args.profile, keystore.name);
-  const keys = fromEnvironment ?? (await fromTerminal(vsw.terminal.open()));
+  const keys = early ?? (await fromTerminal(vsw.terminal.open()));
   checkShape(keys.accessKeyId, keys.secretAccessKey);
   const stored: StoredKeys = { ...keys, addedAt: vsw.now() };
   await keystore.set(keysItem(args.profile), JSON.stringify(stored));
