@@ -130,8 +130,10 @@ describe("parseAwsIni values and comments", () => {
   });
 
   it("splits a line at its first = or :, whichever comes first", () => {
-    const values = only("[a]\nendpoint_url = http://localhost:4566\ncredential_process: c --x=1\n", "credentials")
-      .values;
+    const values = only(
+      "[a]\nendpoint_url = http://localhost:4566\ncredential_process: c --x=1\n",
+      "credentials",
+    ).values;
     assert.equal(values.endpoint_url, "http://localhost:4566");
     assert.equal(values.credential_process, "c --x=1");
   });
