@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
+import { childEnv } from "../../plugins/child-env.js";
 import { exportedVariables, SWITCH_VARIABLES } from "../../plugins/format/variables.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { profileOptions } from "../options.js";
@@ -26,10 +27,9 @@ export async function runExec(args: ExecArgs): Promise<void> {
     );
   }
   const { request } = await obtain(args);
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The keystore's passphrase is vsw's secret: the one rule for children applies (child-env.ts).
+  const env: NodeJS.ProcessEnv = childEnv(process.env);
   for (const name of SWITCH_VARIABLES) delete env[name];
-  // The keystore's passphrase is vsw's secret, not the command's: a program run under exec never sees it.
-  delete env.VSW_FILE_PASSPHRASE;
   for (const [name, value] of exportedVariables(request)) env[name] = value;
   // Builtins loaded here, not at start-up: every static import of the bundle is paid by the hot path.
   const { spawn } = await import("node:child_process");

@@ -2,6 +2,7 @@ import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Env } from "../../core/types.js";
 import type { TerminalStreams, VswPlugin } from "../../core/vsw.js";
+import { childEnv } from "../child-env.js";
 
 const NAME = "mfa-process";
 
@@ -16,9 +17,8 @@ export function processMfa(): VswPlugin {
     apply(vsw) {
       vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
         if (!request.mfaProcess) return undefined;
-        // The keystore's passphrase is vsw's secret: a command that only prints a code never sees it.
-        const { VSW_FILE_PASSPHRASE: _secret, ...env } = vsw.env;
-        const { code, stdout } = await run(request.mfaProcess, env, vsw.terminal.open());
+        // The keystore's passphrase is vsw's secret: the one rule for children applies (child-env.ts).
+        const { code, stdout } = await run(request.mfaProcess, childEnv(vsw.env), vsw.terminal.open());
         if (code !== 0) {
           throw new VswError(
             "VSW_MFA_PROCESS_FAILED",

@@ -2,6 +2,7 @@ import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Credentials, Env } from "../../core/types.js";
 import type { VswPlugin } from "../../core/vsw.js";
+import { childEnv } from "../child-env.js";
 
 const NAME = "source-credential-process";
 
@@ -27,7 +28,7 @@ export function credentialProcessSource(): VswPlugin {
             { hint: "Point credential_process at a different profile, or remove it from this one." },
           );
         }
-        const env = { ...vsw.env, [CHAIN_VARIABLE]: [...chain, step.profile].join("\n") };
+        const env = { ...childEnv(vsw.env), [CHAIN_VARIABLE]: [...chain, step.profile].join("\n") };
         const { code, stdout } = await run(step.command, env);
         if (code !== 0) {
           throw new VswError(
