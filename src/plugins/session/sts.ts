@@ -24,10 +24,16 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
       // Before an MFA source that asks a person or a device (mfa_process, the prompt; a code given
       // with --mfa-token answers earlier): an endpoint that cannot be reached is found by a TCP
       // connect, so no code is typed, or touched on a YubiKey, for nothing. Only when minting.
-      vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT - 5 }, async ({ step }) => {
-        if (step) await probeEndpoint(step, stsEndpoint(step, endpointFor(vsw, step)));
-        return undefined;
-      });
+      vsw.hooks.mfaToken.tapPromise(
+        { name: NAME, stage: STAGE_DEFAULT - 5 },
+        async ({ step, mfaProcess }) => {
+          // Only when something will ask: with no mfa_process and no terminal, the answer is
+          // VSW_MFA_REQUIRED, and that is the more useful error.
+          if (step && (mfaProcess || hasTerminal(vsw)))
+            await probeEndpoint(step, stsEndpoint(step, endpointFor(vsw, step)));
+          return undefined;
+        },
+      );
       vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
         const restoreEnv = silenceVersionWarning();
         const sdk = await loadSdk();
@@ -65,6 +71,12 @@ function makeClient(sdk: Sdk, vsw: Vsw, step: SessionStep, credentials: Credenti
     retryMode: "standard",
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
+}
+
+function hasTerminal(vsw: Vsw): boolean {
+  const terminal = vsw.terminal.open();
+  terminal?.close();
+  return terminal !== undefined;
 }
 
 async function loadSdk(): Promise<Sdk> {
