@@ -4,6 +4,14 @@
 # All logic and all escaping live in the vsw binary; this file only evals what `vsw env` and
 # `vsw off` print, after checking that they succeeded. See docs/shell.md.
 
+# An alias named vsw (another tool's, or an old one) would be expanded in the definition below and
+# would shadow the function afterwards: the function is what `vsw` means once this file is loaded.
+unalias vsw 2>/dev/null || true
+
+# The functions below keep working under the user's settings: `set -e` (no statement that can
+# fail, such as `((i++))` with i=0), `set -u` (every optional variable read as ${X-}), any IFS (no
+# unquoted expansion that would be split) and aliases (see above).
+
 # vsw PROFILE [flags]   switch this shell (vsw env PROFILE --shell bash, evaluated)
 # vsw use PROFILE       switch, even to a profile named like a command
 # vsw off               remove every variable the switch set
@@ -74,9 +82,9 @@ vsw_prompt() {
     if ((__vsw_left <= 0)); then
       __vsw_time=expired __vsw_color=31
     else
-      ((__vsw_left < 900)) && __vsw_color=33
+      if ((__vsw_left < 900)); then __vsw_color=33; fi
       if ((__vsw_left >= 3600)); then
-        printf -v __vsw_time '%dh%02dm' $((__vsw_left / 3600)) $((__vsw_left % 3600 / 60))
+        printf -v __vsw_time '%dh%02dm' "$((__vsw_left / 3600))" "$((__vsw_left % 3600 / 60))"
       else
         __vsw_time=$((__vsw_left / 60))m
       fi
@@ -86,7 +94,7 @@ vsw_prompt() {
   for ((__vsw_i = 0; __vsw_i < ${#__vsw_fmt}; __vsw_i++)); do
     __vsw_c=${__vsw_fmt:__vsw_i:1}
     if [[ $__vsw_c == % ]]; then
-      ((__vsw_i++))
+      __vsw_i=$((__vsw_i + 1))
       case ${__vsw_fmt:__vsw_i:1} in
         p) __vsw_c=$VSW_PROFILE ;;
         a) __vsw_c=${VSW_ACCOUNT_ID-} ;;
@@ -97,7 +105,7 @@ vsw_prompt() {
       esac
       # An empty value takes one following space with it: `prod  42m` would look like a glitch.
       if [[ -z $__vsw_c && (-z $__vsw_out || $__vsw_out == *' ') && ${__vsw_fmt:__vsw_i+1:1} == ' ' ]]; then
-        ((__vsw_i++))
+        __vsw_i=$((__vsw_i + 1))
       fi
       __vsw_out+=$__vsw_c
     else
@@ -121,25 +129,34 @@ vsw_prompt() {
 }
 
 # Auto-refresh (VSW_AUTO_REFRESH=1): before a command runs, a session with less than
-# VSW_REFRESH_MINUTES (default 5) left is switched again, quietly. It runs with VSW_NO_PROMPT=1 and
-# without a controlling terminal (setsid, where present), so it can never prompt: when a new session
-# needs an MFA code or the keystore passphrase, it fails silently and the prompt segment turns
-# yellow, then red. One try per session.
+# VSW_REFRESH_MINUTES (default 5) left is switched again, quietly, asking vsw for a session with at
+# least that much left (`--min-remaining`), so a cached one that is too short is minted anew. It runs
+# with VSW_NO_PROMPT=1 and without a controlling terminal (setsid, where present), so it can never
+# prompt: when a new session needs an MFA code or the keystore passphrase, it fails silently and the
+# prompt segment turns yellow, then red. One try per session.
 __vsw_auto_refresh() {
   [[ ${VSW_AUTO_REFRESH-} == 1 && -n ${VSW_PROFILE-} ]] || return 0
   local __vsw_minutes=${VSW_REFRESH_MINUTES:-5} __vsw_now __vsw_code
+  local -a __vsw_run=(command) __vsw_args
   [[ ${VSW_EXPIRATION-} =~ ^[0-9]{1,12}$ && $__vsw_minutes =~ ^[0-9]{1,6}$ ]] || return 0
   [[ ${__vsw_refresh_tried-} != "$VSW_PROFILE/$VSW_EXPIRATION" ]] || return 0
   __vsw_now=${EPOCHSECONDS-}
   [[ -n $__vsw_now ]] || printf -v __vsw_now '%(%s)T' -1
   ((10#$VSW_EXPIRATION - __vsw_now < 10#$__vsw_minutes * 60)) || return 0
   __vsw_refresh_tried=$VSW_PROFILE/$VSW_EXPIRATION
+  # An array, not ${VSW_REGION:+--region "$VSW_REGION"}: an unquoted expansion is split at $IFS.
+  __vsw_args=(env --shell bash "$VSW_PROFILE" --min-remaining "$((10#$__vsw_minutes > 0 ? 10#$__vsw_minutes : 1))m")
+  if [[ -n ${VSW_REGION-} ]]; then __vsw_args+=(--region "$VSW_REGION"); fi
   # VSW_NO_PROMPT=1 makes vsw itself never prompt; setsid (where there is one) also keeps an
   # mfa_process or credential_process from opening the terminal on its own.
-  local -a __vsw_run=(command)
-  type -P setsid >/dev/null && __vsw_run=(setsid -w)
-  __vsw_code=$(VSW_NO_PROMPT=1 "${__vsw_run[@]}" vsw env --shell bash "$VSW_PROFILE" ${VSW_REGION:+--region "$VSW_REGION"} </dev/null 2>/dev/null) || return 0
+  if type -P setsid >/dev/null; then __vsw_run=(setsid -w); fi
+  __vsw_code=$(VSW_NO_PROMPT=1 "${__vsw_run[@]}" vsw "${__vsw_args[@]}" </dev/null 2>/dev/null) || return 0
   case $__vsw_code in 'unset AWS_ACCESS_KEY_ID '*) eval "$__vsw_code" ;; esac
+  # A session that is still within the margin (VSW_REFRESH_MINUTES longer than the role allows)
+  # is not tried again before every command.
+  if [[ ${VSW_EXPIRATION-} =~ ^[0-9]{1,12}$ ]] && ((10#$VSW_EXPIRATION - __vsw_now < 10#$__vsw_minutes * 60)); then
+    __vsw_refresh_tried=${VSW_PROFILE-}/$VSW_EXPIRATION
+  fi
   return 0
 }
 
@@ -181,22 +198,23 @@ __vsw_complete() {
     else
       __vsw_words+=("$__vsw_w")
     fi
-    [[ $__vsw_w == [=:] ]] && __vsw_glue=1 || __vsw_glue=0
+    if [[ $__vsw_w == [=:] ]]; then __vsw_glue=1; else __vsw_glue=0; fi
     __vsw_end=$((__vsw_start + ${#__vsw_w}))
     __vsw_pos=$__vsw_end
   done
   ((${#__vsw_words[@]})) || __vsw_words=('')
   __vsw_cur=${__vsw_words[${#__vsw_words[@]} - 1]}
-  __vsw_lines=($(command vsw __complete --quoted -- "${__vsw_words[@]}" 2>/dev/null))
+  # mapfile, not an unquoted $(…): a candidate like `*` must not be globbed.
+  mapfile -t __vsw_lines < <(command vsw __complete --quoted -- "${__vsw_words[@]}" 2>/dev/null)
   COMPREPLY=()
   if [[ ${__vsw_lines[0]-} == :default ]]; then
-    compopt -o default 2>/dev/null
+    compopt -o default 2>/dev/null || true
     return 0
   fi
   [[ ${__vsw_lines[0]-} == :words ]] || return 0
   # Readline replaces only the text after the last = or :, so that much of the joined word goes.
   local __vsw_strip=
-  [[ $__vsw_cur == *[=:]* && $COMP_WORDBREAKS == *[=:]* ]] && __vsw_strip=${__vsw_cur%"${__vsw_cur##*[=:]}"}
+  if [[ $__vsw_cur == *[=:]* && ${COMP_WORDBREAKS-} == *[=:]* ]]; then __vsw_strip=${__vsw_cur%"${__vsw_cur##*[=:]}"}; fi
   for __vsw_line in "${__vsw_lines[@]:1}"; do
     __vsw_w=${__vsw_line%%$'\t'*}
     __vsw_w=${__vsw_w#"$__vsw_strip"}
@@ -205,7 +223,7 @@ __vsw_complete() {
     case $__vsw_cur in
       \'*) __vsw_w=${__vsw_w//\'/\'\\\'\'} ;;
       \"*)
-        [[ $__vsw_w == *!* ]] && continue # no escape for `!` inside double quotes
+        if [[ $__vsw_w == *!* ]]; then continue; fi # no escape for `!` inside double quotes
         __vsw_w=${__vsw_w//\\/\\\\} __vsw_w=${__vsw_w//\"/\\\"}
         __vsw_w=${__vsw_w//\$/\\\$} __vsw_w=${__vsw_w//\`/\\\`}
         ;;

@@ -167,21 +167,28 @@ function __vsw_auto_refresh --on-event fish_preexec
     test "$__vsw_refresh_tried" != "$VSW_PROFILE/$VSW_EXPIRATION"; or return 0
     test (math $VSW_EXPIRATION - (__vsw_now)) -lt (math $__vsw_minutes \* 60); or return 0
     set -g __vsw_refresh_tried "$VSW_PROFILE/$VSW_EXPIRATION"
-    set -l __vsw_region
-    test -n "$VSW_REGION"; and set __vsw_region --region "$VSW_REGION"
+    # --min-remaining: a cached session with less than the margin left is minted anew.
+    set -l __vsw_flags --min-remaining (math "max($__vsw_minutes, 1)")m
+    test -n "$VSW_REGION"; and set -a __vsw_flags --region "$VSW_REGION"
     # VSW_NO_PROMPT=1 makes vsw itself never prompt; setsid (where there is one) also keeps an
     # mfa_process or credential_process from opening the terminal on its own.
     set -l __vsw_code
     set -l __vsw_ok 1
     if command -q setsid
-        set __vsw_code (VSW_NO_PROMPT=1 setsid -w vsw env --shell fish "$VSW_PROFILE" $__vsw_region </dev/null 2>/dev/null | string collect)
+        set __vsw_code (VSW_NO_PROMPT=1 setsid -w vsw env --shell fish "$VSW_PROFILE" $__vsw_flags </dev/null 2>/dev/null | string collect)
         set __vsw_ok $pipestatus[1]
     else
-        set __vsw_code (VSW_NO_PROMPT=1 command vsw env --shell fish "$VSW_PROFILE" $__vsw_region </dev/null 2>/dev/null | string collect)
+        set __vsw_code (VSW_NO_PROMPT=1 command vsw env --shell fish "$VSW_PROFILE" $__vsw_flags </dev/null 2>/dev/null | string collect)
         set __vsw_ok $pipestatus[1]
     end
     test $__vsw_ok -eq 0; or return 0
     string match -q -- 'set -e -g AWS_ACCESS_KEY_ID *' "$__vsw_code"; and eval $__vsw_code
+    # A session still within the margin (VSW_REFRESH_MINUTES longer than the role allows) is not
+    # tried again before every command.
+    if string match -qr '^[0-9]{1,12}$' -- "$VSW_EXPIRATION"
+        and test (math $VSW_EXPIRATION - (__vsw_now)) -lt (math $__vsw_minutes \* 60)
+        set -g __vsw_refresh_tried "$VSW_PROFILE/$VSW_EXPIRATION"
+    end
     return 0
 end
 

@@ -8,6 +8,11 @@
 zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 autoload -Uz add-zsh-hook
 
+# An alias named vsw would be expanded in the definition below (an error in zsh) and would shadow
+# the function afterwards: the function is what `vsw` means once this file is loaded. Code outside
+# the functions runs with the user's options: ${+name[key]} keeps its meaning under KSH_ARRAYS.
+if (( ${+aliases[vsw]} )); then unalias vsw; fi
+
 # vsw PROFILE [flags]   switch this shell (vsw env PROFILE --shell zsh, evaluated)
 # vsw use PROFILE       switch, even to a profile named like a command
 # vsw off               remove every variable the switch set
@@ -82,7 +87,7 @@ vsw_prompt() {
     if ((__vsw_left <= 0)); then
       __vsw_time=expired __vsw_color=31
     else
-      ((__vsw_left < 900)) && __vsw_color=33
+      if ((__vsw_left < 900)); then __vsw_color=33; fi
       if ((__vsw_left >= 3600)); then
         __vsw_time=$(( __vsw_left / 3600 ))h${(l:2::0:)$(( __vsw_left % 3600 / 60 ))}m
       else
@@ -138,20 +143,27 @@ __vsw_auto_refresh() {
   emulate -L zsh
   [[ ${VSW_AUTO_REFRESH-} == 1 && -n ${VSW_PROFILE-} ]] || return 0
   local __vsw_minutes=${VSW_REFRESH_MINUTES:-5} __vsw_code __vsw_now=${EPOCHSECONDS-}
-  local -a __vsw_region
+  local -a __vsw_args
   [[ ${VSW_EXPIRATION-} == <-> && ${#VSW_EXPIRATION} -le 12 ]] || return 0
   [[ $__vsw_minutes == <-> && ${#__vsw_minutes} -le 6 ]] || return 0
   [[ ${__vsw_refresh_tried-} != "$VSW_PROFILE/$VSW_EXPIRATION" ]] || return 0
   [[ -n $__vsw_now ]] || __vsw_now=${(%):-'%D{%s}'}
   ((10#$VSW_EXPIRATION - __vsw_now < 10#$__vsw_minutes * 60)) || return 0
   typeset -g __vsw_refresh_tried=$VSW_PROFILE/$VSW_EXPIRATION
-  [[ -n ${VSW_REGION-} ]] && __vsw_region=(--region "$VSW_REGION")
+  # --min-remaining: a cached session with less than the margin left is minted anew.
+  __vsw_args=(env --shell zsh "$VSW_PROFILE" --min-remaining "$((10#$__vsw_minutes > 0 ? 10#$__vsw_minutes : 1))m")
+  if [[ -n ${VSW_REGION-} ]]; then __vsw_args+=(--region "$VSW_REGION"); fi
   # VSW_NO_PROMPT=1 makes vsw itself never prompt; setsid (where there is one) also keeps an
   # mfa_process or credential_process from opening the terminal on its own.
   local -a __vsw_run=(command)
-  (( $+commands[setsid] )) && __vsw_run=(setsid -w)
-  __vsw_code=$(VSW_NO_PROMPT=1 "${__vsw_run[@]}" vsw env --shell zsh "$VSW_PROFILE" "${__vsw_region[@]}" </dev/null 2>/dev/null) || return 0
+  if (( ${+commands[setsid]} )); then __vsw_run=(setsid -w); fi
+  __vsw_code=$(VSW_NO_PROMPT=1 "${__vsw_run[@]}" vsw "${__vsw_args[@]}" </dev/null 2>/dev/null) || return 0
   case $__vsw_code in ('unset AWS_ACCESS_KEY_ID '*) eval "$__vsw_code" ;; esac
+  # A session still within the margin (VSW_REFRESH_MINUTES longer than the role allows) is not
+  # tried again before every command.
+  if [[ ${VSW_EXPIRATION-} == <-> ]] && ((10#$VSW_EXPIRATION - __vsw_now < 10#$__vsw_minutes * 60)); then
+    typeset -g __vsw_refresh_tried=${VSW_PROFILE-}/$VSW_EXPIRATION
+  fi
   return 0
 }
 add-zsh-hook preexec __vsw_auto_refresh
@@ -185,12 +197,16 @@ _vsw() {
   compadd -l -d __vsw_shown -- "${__vsw_values[@]}"
 }
 
-# compdef exists once compinit has run; when this file is sourced before it, register on the first prompt.
-if (( $+functions[compdef] )); then
+# compdef exists once compinit has run. When this file is sourced before it, completion is
+# registered at the first prompt after compinit ran, however late (a plugin manager may run it
+# after the first prompt): the precmd check costs no process, and removes itself once done.
+if (( ${+functions[compdef]} )); then
   compdef _vsw vsw
 else
   __vsw_compdef() {
-    (( $+functions[compdef] )) && compdef _vsw vsw
+    emulate -L zsh
+    (( ${+functions[compdef]} )) || return 0
+    compdef _vsw vsw
     add-zsh-hook -d precmd __vsw_compdef
   }
   add-zsh-hook precmd __vsw_compdef

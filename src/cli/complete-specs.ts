@@ -44,6 +44,12 @@ const PROFILE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--no-session": { describe: "Hand out the stored long-lived keys themselves" },
   "--region": { describe: "Region", value: "region" },
   "--mfa-token": { describe: "The current MFA code", value: "free" },
+  "--mfa-serial": { describe: "MFA device ARN, instead of the profile's mfa_serial", value: "free" },
+};
+
+/** `env` and `export`: the shells' auto-refresh asks for a session with this much life left. */
+const MIN_REMAINING: Readonly<Record<string, FlagSpec>> = {
+  "--min-remaining": { describe: "Reuse a cached session only with this much left", value: "free" },
 };
 
 /** The switch itself: `vsw PROFILE [flags]` and `vsw use PROFILE [flags]` run `vsw env PROFILE`. */
@@ -55,7 +61,11 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: "env",
     describe: "Print shell code that switches to PROFILE",
     positionals: ["profile"],
-    flags: { ...PROFILE_FLAGS, "--shell": { describe: "Shell to print for", value: "shell" } },
+    flags: {
+      ...PROFILE_FLAGS,
+      ...MIN_REMAINING,
+      "--shell": { describe: "Shell to print for", value: "shell" },
+    },
   },
   {
     name: "export",
@@ -63,6 +73,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     positionals: ["profile"],
     flags: {
       ...PROFILE_FLAGS,
+      ...MIN_REMAINING,
       "--format": { describe: "Output format", value: "format" },
       "--shell": { describe: "Shell for --format env", value: "shell" },
     },
@@ -85,13 +96,20 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     aliases: ["ls"],
     describe: "List profiles, stored keys and cached sessions",
     positionals: [],
-    flags: { "--json": { describe: "Print JSON" }, "--names": { describe: "Print profile names only" } },
+    flags: {
+      "--json": { describe: "Print JSON" },
+      "--names": { describe: "Print profile names only" },
+      "--credentials": { describe: "Only profiles with stored keys" },
+    },
   },
   {
     name: "add",
     describe: "Store long-lived keys for PROFILE",
     positionals: ["profile"],
-    flags: { "--env": { describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" } },
+    flags: {
+      "--env": { describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" },
+      "--force": { describe: "Replace stored keys without asking" },
+    },
   },
   {
     name: "remove",
