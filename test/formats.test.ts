@@ -1,11 +1,16 @@
 /** The output formats of `vsw export`, on fixed credentials. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
+import { parseEnv } from "node:util";
+import fc from "fast-check";
+import { parseAwsIni } from "../src/core/config.js";
 import { isVswError } from "../src/core/errors.js";
 import type { FormatRequest } from "../src/core/types.js";
 import { createVsw } from "../src/core/vsw.js";
 import { documentFormats } from "../src/plugins/format/documents.js";
 import { envFormat } from "../src/plugins/format/env.js";
+import { exportedVariables } from "../src/plugins/format/variables.js";
 
 const session: FormatRequest = {
   profile: "prod",
@@ -114,3 +119,185 @@ describe("formats", () => {
     );
   });
 });
+
+/** Characters that change the meaning of a line in some format, plus ordinary ones. */
+const HOSTILE = [
+  "\n",
+  "\r",
+  "[",
+  "]",
+  "=",
+  "\0",
+  "'",
+  '"',
+  "`",
+  "#",
+  ";",
+  " ",
+  "\t",
+  "\\",
+  "$",
+  "\u2028",
+  "\u202e",
+  "\u001b",
+  "é",
+];
+const hostileString = fc.oneof(
+  fc.string({ unit: fc.constantFrom(...HOSTILE, "a", "Z", "0", "/", "+"), minLength: 1 }),
+  fc.string({ unit: "binary", minLength: 1 }),
+  fc.constantFrom(
+    "ok\ncredential_process = sh -c 'touch /tmp/pwned'",
+    "x\r[evil]",
+    "a = b",
+    "'",
+    '"quoted"',
+    "tail\\",
+  ),
+);
+const hostileRequest: fc.Arbitrary<FormatRequest> = fc.record({
+  profile: fc.oneof(fc.constant("prod"), hostileString),
+  region: fc.oneof(fc.constant(null), fc.constant("eu-west-1"), hostileString),
+  credentials: fc.record({
+    accessKeyId: fc.oneof(fc.constant("ASIAEXAMPLEEXAMPLE00"), hostileString),
+    secretAccessKey: fc.oneof(fc.constant("secret/with+chars="), hostileString),
+    sessionToken: fc.oneof(fc.constant("token=="), hostileString),
+    expiration: fc.integer({ min: 0, max: 8_000_000_000_000 }),
+  }),
+});
+
+/** Runs `fn`; true when it refused with VSW_VALUE_UNREPRESENTABLE (any other error fails the test). */
+function refused(fn: () => void): boolean {
+  try {
+    fn();
+    return false;
+  } catch (error) {
+    if (isVswError(error, "VSW_VALUE_UNREPRESENTABLE")) return true;
+    throw error;
+  }
+}
+
+const expiry = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+
+describe("formats with hostile values", () => {
+  test("json reads back exactly every field, whatever the values", () => {
+    fc.assert(
+      fc.property(hostileRequest, (request) => {
+        const c = request.credentials;
+        assert.deepEqual(JSON.parse(format("json", request)), {
+          Version: 1,
+          AccessKeyId: c.accessKeyId,
+          SecretAccessKey: c.secretAccessKey,
+          SessionToken: c.sessionToken,
+          Expiration: expiry(c.expiration as number),
+        });
+      }),
+    );
+  });
+
+  test("ini is refused, or reads back exactly every field in vsw's own parser", () => {
+    fc.assert(
+      fc.property(hostileRequest, (request) => {
+        let text = "";
+        if (refused(() => (text = format("ini", request)))) return;
+        const sections = parseAwsIni(text, "export.ini", "credentials");
+        assert.equal(sections.length, 1);
+        assert.equal(sections[0]?.name, request.profile);
+        assert.deepEqual({ ...sections[0]?.values }, iniFields(request));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("ini refuses a newline, CR, NUL, quote, comment character or edge whitespace in every field", () => {
+    const fields = ["accessKeyId", "secretAccessKey", "sessionToken"] as const;
+    for (const bad of [
+      "a\nb",
+      "a\rb",
+      "a\0b",
+      '"ab"',
+      "'ab'",
+      "a #b",
+      "a;b",
+      "a b",
+      " ab",
+      "ab\\",
+      "a\u2028b",
+    ]) {
+      for (const field of fields) {
+        const request = { ...session, credentials: { ...session.credentials, [field]: bad } };
+        assert.ok(
+          refused(() => format("ini", request)),
+          `${field} = ${JSON.stringify(bad)}`,
+        );
+      }
+      assert.ok(
+        refused(() => format("ini", { ...session, region: bad })),
+        `region = ${JSON.stringify(bad)}`,
+      );
+    }
+    for (const bad of ["a\nb", "a]b", "[a", "a #b", "a;b", " a", "a\0b", "a\u202eb", ""]) {
+      assert.ok(
+        refused(() => format("ini", { ...session, profile: bad })),
+        `profile ${JSON.stringify(bad)}`,
+      );
+    }
+  });
+
+  test("ini values that are written read back exactly in Python's configparser, as the AWS CLI reads them", (t) => {
+    const samples = fc.sample(hostileRequest, 400).flatMap((request) => {
+      let text = "";
+      return refused(() => (text = format("ini", request)))
+        ? []
+        : [{ text, profile: request.profile, fields: iniFields(request) }];
+    });
+    samples.push({ text: format("ini", session), profile: session.profile, fields: iniFields(session) });
+    const script = `import configparser, json, sys
+out = []
+for s in json.load(sys.stdin):
+    cp = configparser.RawConfigParser()
+    cp.read_string(s)
+    out.append({name: dict(cp.items(name)) for name in cp.sections()})
+json.dump(out, sys.stdout)`;
+    const python = spawnSync("python3", ["-c", script], {
+      input: JSON.stringify(samples.map((s) => s.text)),
+      encoding: "utf8",
+    });
+    if (python.error) return t.skip("python3 is not installed");
+    assert.equal(python.status, 0, python.stderr);
+    const parsed = JSON.parse(python.stdout) as Array<Record<string, Record<string, string>>>;
+    for (const [i, sample] of samples.entries())
+      assert.deepEqual(parsed[i], { [sample.profile]: sample.fields });
+  });
+
+  test("dotenv is refused, or reads back exactly every variable in Node's dotenv parser", () => {
+    fc.assert(
+      fc.property(hostileRequest, (request) => {
+        let text = "";
+        if (refused(() => (text = format("dotenv", request)))) return;
+        const expected = Object.fromEntries(exportedVariables(request));
+        assert.deepEqual({ ...parseEnv(text) }, expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("dotenv refuses a newline, CR, NUL, quote or backslash that plain text or single quotes cannot carry", () => {
+    for (const bad of ["a\nb", "a\rb", "a\0b", "it's", "a\\b", "a\u2028b", "a\u001bb"]) {
+      assert.ok(
+        refused(() => format("dotenv", { ...session, profile: `x${bad}` })),
+        JSON.stringify(bad),
+      );
+    }
+  });
+});
+
+/** The key = value lines an ini export holds for `request`. */
+function iniFields(request: FormatRequest): Record<string, string> {
+  const c = request.credentials;
+  return {
+    aws_access_key_id: c.accessKeyId,
+    aws_secret_access_key: c.secretAccessKey,
+    ...(c.sessionToken ? { aws_session_token: c.sessionToken } : {}),
+    ...(request.region ? { region: request.region } : {}),
+  };
+}

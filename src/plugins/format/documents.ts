@@ -1,6 +1,6 @@
 import { VswError } from "../../core/errors.js";
 import type { VswPlugin } from "../../core/vsw.js";
-import { assertRepresentable } from "./shell-quote.js";
+import { assertRepresentable, isInvisible } from "./shell-quote.js";
 import { exportedVariables, isoSeconds } from "./variables.js";
 
 const NAME = "format-documents";
@@ -24,16 +24,16 @@ export function documentFormats(): VswPlugin {
         return `${JSON.stringify(doc)}\n`;
       });
       vsw.hooks.format.for("ini").tap(NAME, ({ credentials: c, profile, region }) => {
-        // A section name cannot hold brackets or line breaks; refuse rather than write a broken file.
-        if (/[[\]\r\n]/.test(profile)) throw unrepresentable(`profile name "${profile}"`, "ini");
+        // INI has no escapes: every value is checked, and one that would read back differently is refused.
         const lines = [
-          `[${profile}]`,
-          `aws_access_key_id = ${c.accessKeyId}`,
-          `aws_secret_access_key = ${c.secretAccessKey}`,
+          `[${iniSection(profile)}]`,
+          `aws_access_key_id = ${iniValue("aws_access_key_id", c.accessKeyId)}`,
+          `aws_secret_access_key = ${iniValue("aws_secret_access_key", c.secretAccessKey)}`,
         ];
-        if (c.sessionToken) lines.push(`aws_session_token = ${c.sessionToken}`);
+        if (c.sessionToken)
+          lines.push(`aws_session_token = ${iniValue("aws_session_token", c.sessionToken)}`);
         if (c.expiration !== undefined) lines.push(`# expires ${isoSeconds(c.expiration)}`);
-        if (region) lines.push(`region = ${region}`);
+        if (region) lines.push(`region = ${iniValue("region", region)}`);
         return `${lines.join("\n")}\n`;
       });
       vsw.hooks.format.for("dotenv").tap(NAME, (request) => {
@@ -46,16 +46,51 @@ export function documentFormats(): VswPlugin {
   };
 }
 
-/** Plain when safe, single-quoted when that suffices; values with both a quote and a newline are refused. */
+/**
+ * Plain when safe, else single-quoted. Refused: a single quote, a backslash (python-dotenv reads
+ * `\'` and `\\` as escapes even inside single quotes) and any control, bidi or line-separator
+ * character (a newline would start a new variable; the others hide text from a reader).
+ */
 function dotenvValue(name: string, value: string): string {
   assertRepresentable(`value of ${name}`, value);
   if (/^[\w./+=:@,-]*$/.test(value)) return value;
-  if (!/['\r\n]/.test(value)) return `'${value}'`;
+  if (!/['\\]/.test(value) && !hasInvisible(value)) return `'${value}'`;
   throw unrepresentable(`value of ${name}`, "dotenv");
 }
 
-function unrepresentable(what: string, format: string): VswError {
+/**
+ * A value of a credentials-file line. INI has no escapes, and its readers disagree on the edges:
+ * configparser (AWS CLI) strips whitespace, the JS SDK cuts `#`/`;` after whitespace, go-ini
+ * (aws-vault, the Go SDK v1) cuts at any `#`/`;`, strips surrounding quotes and continues a line
+ * ending in a backslash. So a value is written only if every reader gets it back exactly: printable
+ * ASCII without whitespace, `#`, `;`, quotes or backslash (keys, secrets, tokens and regions are
+ * all of that form); anything else is refused, never mangled.
+ */
+function iniValue(key: string, value: string): string {
+  if (!/^[\x21-\x7e]+$/.test(value) || /[#;"'`\\]/.test(value)) {
+    throw unrepresentable(`value of ${key}`, "ini", "It came from STS or a credential_process");
+  }
+  return value;
+}
+
+/** A section name: not empty, no bracket, comment character or invisible character, no whitespace at either end. */
+function iniSection(profile: string): string {
+  assertRepresentable("profile name", profile);
+  if (profile === "" || hasInvisible(profile) || /[[\]#;]|^\s|\s$/.test(profile)) {
+    throw unrepresentable(`profile name "${profile}"`, "ini");
+  }
+  return profile;
+}
+
+function hasInvisible(text: string): boolean {
+  for (const c of text) if (isInvisible(c.codePointAt(0) ?? 0)) return true;
+  return false;
+}
+
+function unrepresentable(what: string, format: string, source?: string): VswError {
   return new VswError("VSW_VALUE_UNREPRESENTABLE", `The ${what} cannot be written in the ${format} format.`, {
-    hint: "Use --format json, or rename the profile.",
+    hint: source
+      ? `${source}; use --format json, which escapes every value.`
+      : "Use --format json, or rename the profile.",
   });
 }
