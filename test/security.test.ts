@@ -3,7 +3,15 @@
  * plugins from the working directory, the passphrase in children, orphaned stores, resource bounds.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -208,5 +216,31 @@ describe("no child inherits the keystore passphrase", () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${PASSPHRASE}\n`);
+  });
+});
+
+describe("a keystore without its store.json", () => {
+  const home = makeHome();
+  const dir = join(home.env.XDG_DATA_HOME as string, "vsw");
+  const keys = { ...home.env, AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET };
+  after(() => home.cleanup());
+  const snapshot = () => readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), "utf8")]);
+
+  test("vsw add after store.json was deleted fails with VSW_KEYSTORE_ORPHANED and creates nothing", async () => {
+    assert.equal((await runVsw(["add", "base", "--env"], { env: keys })).code, 0);
+    rmSync(join(dir, "store.json"));
+    const before = snapshot();
+    const r = await runVsw(["add", "other", "--env"], { env: keys });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /has 1 item but no store\.json.*\(VSW_KEYSTORE_ORPHANED\)/);
+    assert.match(r.stderr, /hint: Restore ".*store\.json" from a backup/);
+    assert.deepEqual(snapshot(), before);
+  });
+
+  test("reading keys from an orphaned store says it is orphaned, not that the keys are missing", async () => {
+    const r = await runVsw(["export", "base", "--no-session"], { env: home.env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\(VSW_KEYSTORE_ORPHANED\)/);
+    assert.equal(existsSync(join(dir, "store.json")), false);
   });
 });

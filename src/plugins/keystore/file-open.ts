@@ -4,7 +4,7 @@
  * (option > `VSW_FILE_PASSPHRASE` > a no-echo prompt) and check it against the verifier.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { realpathSync } from "node:fs";
+import { readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { VswError } from "../../core/errors.js";
 import type { Env } from "../../core/types.js";
@@ -21,8 +21,9 @@ import {
   type Sealed,
   validKdf,
 } from "./file-crypto.js";
-import { atomicWrite, ensurePrivateDir, readIfExists } from "./file-io.js";
+import { atomicWrite, ensurePrivateDir, readIfExists, TEMP_PREFIX } from "./file-io.js";
 import { withFileLock } from "./file-lock.js";
+import { ITEM_SUFFIX } from "./file-names.js";
 import { readRecord, recordPath, removeRecord, runtimeDir, writeRecord } from "./file-unlock.js";
 
 /** The store's metadata file. */
@@ -68,6 +69,8 @@ export async function unlockStore(ctx: UnlockContext): Promise<Buffer> {
     if (explicit !== undefined) return unlockWith(ctx, meta, explicit);
     return withTerminal(ctx, (streams) => unlockByPrompt(ctx, meta, streams));
   }
+  // Before any prompt: a directory of items without its store.json must not get a new one.
+  assertNotOrphaned(ctx.dir);
   // Ask before taking the lock: nobody should wait on a lock while someone types.
   const passphrase =
     explicit ??
@@ -105,6 +108,7 @@ async function createStore(
   return withFileLock(path.join(ctx.dir, STORE_LOCK), lock, async () => {
     const existing = readMeta(ctx.dir);
     if (existing) return { meta: existing };
+    assertNotOrphaned(ctx.dir);
     const kdf = newKdfParams({
       N: ctx.kdf?.N ?? DEFAULT_SCRYPT.N,
       r: ctx.kdf?.r ?? DEFAULT_SCRYPT.r,
@@ -233,6 +237,31 @@ function readMeta(dir: string): StoreMeta | undefined {
     });
   }
   return meta as StoreMeta;
+}
+
+/**
+ * Throws VSW_KEYSTORE_ORPHANED when `dir` holds items but no `store.json`.
+ *
+ * Security decision: the items are sealed under a key derived with the lost file's salt, so a new
+ * `store.json` (a new salt) could never open them, and creating one would silently leave every item
+ * unreadable next to new ones. The user restores the file, or moves the items away, deliberately.
+ */
+export function assertNotOrphaned(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // No directory: a new store.
+  }
+  const items = names.filter((name) => name.endsWith(ITEM_SUFFIX) && !name.startsWith(TEMP_PREFIX));
+  if (items.length === 0) return;
+  throw new VswError(
+    "VSW_KEYSTORE_ORPHANED",
+    `The file keystore in "${dir}" has ${items.length} item${items.length === 1 ? "" : "s"} but no ${META_FILE}, so nothing in it can be decrypted.`,
+    {
+      hint: `Restore "${path.join(dir, META_FILE)}" from a backup; or, to give up those items and start a new store, move the *${ITEM_SUFFIX} files out of "${dir}".`,
+    },
+  );
 }
 
 function badPassphrase(dir: string): VswError {

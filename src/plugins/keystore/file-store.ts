@@ -20,7 +20,7 @@ import {
 } from "./file-io.js";
 import { withFileLock } from "./file-lock.js";
 import { assertName, decodeName, encodeName, ITEM_SUFFIX, isHashed } from "./file-names.js";
-import { forgetUnlock, META_FILE, STORE_LOCK, unlockStore } from "./file-open.js";
+import { assertNotOrphaned, forgetUnlock, META_FILE, STORE_LOCK, unlockStore } from "./file-open.js";
 
 /** Options of the `file` keystore (the plugin's options). */
 export interface FileKeystoreOptions {
@@ -114,8 +114,12 @@ export function openFileStore(options: FileStoreOptions = {}): FileStore {
     },
     async get(name) {
       assertName(name);
-      // No store yet: nothing to find, and no reason to ask for a passphrase.
-      if (!existsSync(metaFile)) return undefined;
+      // No store yet: nothing to find, and no reason to ask for a passphrase (items without a
+      // store.json are an orphaned store, reported as such rather than as "not found").
+      if (!existsSync(metaFile)) {
+        assertNotOrphaned(dir);
+        return undefined;
+      }
       const unlocked = await key();
       const file = itemFile(dir, name);
       const text = readIfExists(file);
@@ -141,7 +145,10 @@ export function openFileStore(options: FileStoreOptions = {}): FileStore {
     },
     async delete(name) {
       assertName(name);
-      if (!existsSync(metaFile)) return false;
+      if (!existsSync(metaFile)) {
+        assertNotOrphaned(dir);
+        return false;
+      }
       // Unlock first: a wrong passphrase must not be able to remove anything either.
       await key();
       return underStoreLock(async () => {
