@@ -157,6 +157,24 @@ describe("file keystore: unlock cache", () => {
     assert.equal(s.kdfRuns(), 2);
   });
 
+  test("an expired record is removed from the runtime directory when it is read", async () => {
+    let now = 1_800_000_000_000;
+    const s = setup({ now: () => now, env: { VSW_FILE_UNLOCK_TTL: "60" } });
+    await s.open({ passphrase: PASSPHRASE }).open();
+    assert.equal(s.records().length, 1);
+    now += 61_000;
+    await assert.rejects(s.open().open(), code("VSW_NO_TTY"));
+    assert.deepEqual(s.records(), []);
+  });
+
+  test("VSW_FILE_UNLOCK_TTL=0 forgets a record written under a longer TTL", async () => {
+    const s = setup();
+    await s.open({ passphrase: PASSPHRASE }).open();
+    assert.equal(s.records().length, 1);
+    await assert.rejects(s.open({ env: { VSW_FILE_UNLOCK_TTL: "0" } }).open(), code("VSW_NO_TTY"));
+    assert.deepEqual(s.records(), []);
+  });
+
   test("a lowered TTL shortens records written under a longer one", async () => {
     let now = 1_800_000_000_000;
     const s = setup({ now: () => now });

@@ -310,6 +310,27 @@ describe("file keystore: tampering and corruption", () => {
     await assert.rejects(cheapStore({ dir: store.dir }).open(), code("VSW_KEYSTORE_CORRUPT"));
   });
 
+  test("scrypt parameters beyond 1 GiB or 16 times the default work are refused before any derivation", async () => {
+    const store = cheapStore();
+    await store.open();
+    const file = path.join(store.dir, "store.json");
+    const meta = JSON.parse(fs.readFileSync(file, "utf8")) as { kdf: Record<string, unknown> };
+    for (const cost of [
+      { N: 2 ** 22, r: 32, p: 1 },
+      { N: 2 ** 17, r: 8, p: 16 * 2 },
+      { N: 2 ** 40, r: 8, p: 1 },
+    ]) {
+      fs.writeFileSync(file, JSON.stringify({ ...meta, kdf: { ...meta.kdf, ...cost } }));
+      let derived = 0;
+      await assert.rejects(
+        cheapStore({ dir: store.dir, onKdf: () => derived++ }).open(),
+        (error: unknown) =>
+          isVswError(error, "VSW_KEYSTORE_CORRUPT") && /beyond vsw's limit/.test(error.message),
+      );
+      assert.equal(derived, 0);
+    }
+  });
+
   test("temp files of a killed writer are ignored, and removed once older than a minute", async () => {
     const store = cheapStore();
     await store.set("keys/a", "value-a");

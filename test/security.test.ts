@@ -3,6 +3,7 @@
  * plugins from the working directory, the passphrase in children, orphaned stores, resource bounds.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -10,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  truncateSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -242,5 +244,32 @@ describe("a keystore without its store.json", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\(VSW_KEYSTORE_ORPHANED\)/);
     assert.equal(existsSync(join(dir, "store.json")), false);
+  });
+});
+
+describe("resource bounds", () => {
+  const home = makeHome();
+  after(() => home.cleanup());
+
+  test("a config file that is /dev/zero, a directory, a FIFO or over 16 MiB is VSW_CONFIG_INVALID, not a hang", async () => {
+    const fifo = join(home.dir, "fifo");
+    spawnSync("mkfifo", [fifo]);
+    const big = join(home.dir, "big");
+    writeFileSync(big, "");
+    truncateSync(big, 16 * 1024 * 1024 + 1);
+    const cases: Array<[string, RegExp]> = [
+      ["/dev/zero", /is not a regular file/],
+      [home.dir, /is a directory/],
+      [fifo, /is a pipe/],
+      [big, /is larger than 16 MiB/],
+    ];
+    for (const [file, message] of cases) {
+      for (const variable of ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"]) {
+        const r = await runVsw(["list"], { env: { ...home.env, [variable]: file } });
+        assert.equal(r.code, 1, `${variable}=${file}`);
+        assert.match(r.stderr, message);
+        assert.match(r.stderr, /\(VSW_CONFIG_INVALID\)/);
+      }
+    }
   });
 });

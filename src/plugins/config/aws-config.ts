@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Env } from "../../core/types.js";
 import type { VswPlugin } from "../../core/vsw.js";
@@ -34,11 +35,39 @@ export function configPaths(env: Env): { configFile: string; credentialsFile: st
   };
 }
 
+/** The largest config or credentials file read (real ones are kilobytes). */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The file's text; a missing file reads as empty. Opened without blocking and checked before
+ * reading, so `AWS_CONFIG_FILE=/dev/zero`, a FIFO or a directory is a clear error, not a hang or an
+ * exhausted heap.
+ */
 function readOrEmpty(path: string): string {
+  let fd: number;
   try {
-    return readFileSync(path, "utf8");
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
     throw error;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) {
+      const what = stats.isDirectory() ? "a directory" : stats.isFIFO() ? "a pipe" : "not a regular file";
+      throw new VswError("VSW_CONFIG_INVALID", `The AWS config file "${path}" is ${what}.`, {
+        hint: "Point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at a regular file.",
+      });
+    }
+    if (stats.size > MAX_CONFIG_BYTES) {
+      throw new VswError(
+        "VSW_CONFIG_INVALID",
+        `The AWS config file "${path}" is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB.`,
+        { hint: "Point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at your real config file." },
+      );
+    }
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
   }
 }

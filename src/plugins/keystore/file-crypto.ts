@@ -67,17 +67,33 @@ export function newKdfParams(cost: ScryptCost): KdfParams {
   return { name: "scrypt", N: cost.N, r: cost.r, p: cost.p, salt: randomBytes(16).toString("base64") };
 }
 
-/** Whether stored KDF parameters are sane (a tampered file must not make us allocate gigabytes). */
+/**
+ * The most scrypt may cost: 1 GiB of memory (128·N·r bytes) and 16 times the default work (N·r·p),
+ * about 7 s here. Why: the parameters are read from store.json, and a tampered or hostile file must
+ * not make vsw allocate gigabytes or spin for minutes before it can say the passphrase is wrong.
+ */
+export const MAX_SCRYPT = {
+  memoryBytes: 2 ** 30,
+  work: 16 * DEFAULT_SCRYPT.N * DEFAULT_SCRYPT.r * DEFAULT_SCRYPT.p,
+};
+
+/** Whether a scrypt cost stays within {@link MAX_SCRYPT}. */
+export function kdfWithinLimits(cost: ScryptCost): boolean {
+  return 128 * cost.N * cost.r <= MAX_SCRYPT.memoryBytes && cost.N * cost.r * cost.p <= MAX_SCRYPT.work;
+}
+
+/** Whether stored KDF parameters are well-formed and within {@link MAX_SCRYPT}. */
 export function validKdf(kdf: unknown): kdf is KdfParams {
   const k = kdf as Partial<KdfParams> | null;
   return (
     typeof k === "object" &&
     k !== null &&
     k.name === "scrypt" &&
-    isInt(k.N, 2, 2 ** 22) &&
+    isInt(k.N, 2, 2 ** 30) &&
     (k.N & (k.N - 1)) === 0 &&
-    isInt(k.r, 1, 32) &&
-    isInt(k.p, 1, 16) &&
+    isInt(k.r, 1, 2 ** 10) &&
+    isInt(k.p, 1, 2 ** 10) &&
+    kdfWithinLimits(k as ScryptCost) &&
     typeof k.salt === "string" &&
     Buffer.from(k.salt, "base64").length >= 16
   );

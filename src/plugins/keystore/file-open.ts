@@ -15,6 +15,7 @@ import {
   DEFAULT_SCRYPT,
   deriveMasterKey,
   type KdfParams,
+  kdfWithinLimits,
   newKdfParams,
   passphraseMac,
   type ScryptCost,
@@ -161,8 +162,12 @@ async function unlockByPrompt(
  * passphrase is rejected even with a warm cache.
  */
 function fromCache(ctx: UnlockContext, meta: StoreMeta, passphrase: string | undefined): Buffer | undefined {
-  if (ctx.ttlMs <= 0) return undefined;
   const file = cacheFile(ctx, meta, false);
+  if (ctx.ttlMs <= 0) {
+    // A TTL of 0 means "remember nothing": a record left from before is forgotten too.
+    if (file) removeRecord(file);
+    return undefined;
+  }
   const record = file && readRecord(file, meta.id, ctx.now(), ctx.ttlMs);
   if (!record || !checkVerifier(record.key, meta.verifier)) return undefined;
   if (passphrase !== undefined && !timingSafeEqual(record.mac, passphraseMac(record.key, passphrase))) {
@@ -221,6 +226,16 @@ function readMeta(dir: string): StoreMeta | undefined {
     meta = JSON.parse(text) as Partial<StoreMeta>;
   } catch {
     // Reported as corrupt below.
+  }
+  const k = meta?.kdf as Partial<ScryptCost> | undefined;
+  if (k && [k.N, k.r, k.p].every(Number.isSafeInteger) && !kdfWithinLimits(k as ScryptCost)) {
+    throw new VswError(
+      "VSW_KEYSTORE_CORRUPT",
+      `The file keystore metadata "${file}" asks for a scrypt cost beyond vsw's limit (N = ${k.N}, r = ${k.r}, p = ${k.p}).`,
+      {
+        hint: "vsw never creates such a store (at most 1 GiB and 16 times the default work): restore store.json from a backup.",
+      },
+    );
   }
   const v = meta?.verifier;
   const ok =

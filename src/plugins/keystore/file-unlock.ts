@@ -91,7 +91,7 @@ export function recordPath(dir: string, storeRealPath: string, storeId: string):
   return path.join(dir, `${digest}${RECORD_SUFFIX}`);
 }
 
-/** Reads a record; `undefined` when missing, foreign, malformed or expired (`ttlMs` is the current TTL). */
+/** Reads a record; `undefined` when missing, foreign, malformed or expired (`ttlMs` is the current TTL; an expired record is removed). */
 export function readRecord(
   file: string,
   storeId: string,
@@ -112,8 +112,13 @@ export function readRecord(
     const { store, unlockedAt, expiresAt, key, mac } = data;
     if (store !== storeId || typeof key !== "string" || typeof mac !== "string") return undefined;
     if (typeof unlockedAt !== "number" || typeof expiresAt !== "number") return undefined;
-    // Honour a TTL lowered since the unlock, and distrust records from the future.
-    if (now >= expiresAt || now >= unlockedAt + ttlMs || unlockedAt > now + 60_000) return undefined;
+    // Honour a TTL lowered since the unlock, and distrust records from the future. An expired
+    // record is removed at once: a key must not outlive its TTL on disk until the next sweep.
+    if (now >= expiresAt || now >= unlockedAt + ttlMs) {
+      removeQuietly(file);
+      return undefined;
+    }
+    if (unlockedAt > now + 60_000) return undefined;
     const record = {
       store,
       unlockedAt,
