@@ -273,3 +273,31 @@ describe("resource bounds", () => {
     }
   });
 });
+
+describe("children that print without end", () => {
+  let world: World;
+  let home: Home;
+  before(async () => {
+    world = await startWorld();
+    home = makeHome();
+    await addBaseKeys(home, world);
+  });
+  after(async () => {
+    await world.emu.close();
+    home.cleanup();
+  });
+
+  test("a credential_process printing more than 1 MiB is stopped with VSW_CREDENTIAL_PROCESS_FAILED", async () => {
+    home.writeConfig(`[profile flood]\ncredential_process = yes\n`);
+    const r = await runVsw(["export", "flood"], { env: home.env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /printed more than 1 MiB and was stopped\. \(VSW_CREDENTIAL_PROCESS_FAILED\)/);
+  });
+
+  test("an mfa_process printing without end is stopped with VSW_MFA_PROCESS_FAILED", async () => {
+    home.writeConfig(world.config.replace("[profile base]\n", "[profile base]\nmfa_process = yes 123456\n"));
+    const r = await runVsw(["env", "base"], { env: home.env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /printed more than 64 KiB and was stopped\. \(VSW_MFA_PROCESS_FAILED\)/);
+  });
+});

@@ -18,7 +18,12 @@ export function processMfa(): VswPlugin {
       vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
         if (!request.mfaProcess) return undefined;
         // The keystore's passphrase is vsw's secret: the one rule for children applies (child-env.ts).
-        const { code, stdout } = await run(request.mfaProcess, childEnv(vsw.env), vsw.terminal.open());
+        const { code, stdout } = await run(
+          request.mfaProcess,
+          childEnv(vsw.env),
+          vsw.terminal.open(),
+          request.profile,
+        );
         if (code !== 0) {
           throw new VswError(
             "VSW_MFA_PROCESS_FAILED",
@@ -42,10 +47,14 @@ export function processMfa(): VswPlugin {
   };
 }
 
+/** The most an mfa_process may print. */
+const MAX_OUTPUT_BYTES = 64 * 1024;
+
 async function run(
   command: string,
   env: Env,
   terminal: TerminalStreams | undefined,
+  profile: string,
 ): Promise<{ code: number; stdout: string }> {
   // child_process costs ~15 ms to load; only profiles that run a command pay for it.
   const { spawn } = await import("node:child_process");
@@ -56,7 +65,26 @@ async function run(
       env: env as NodeJS.ProcessEnv,
     });
     const chunks: Buffer[] = [];
-    child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    child.stdout?.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_OUTPUT_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      // A code is a few bytes: a runaway command must not fill the heap. Stop reading, end it.
+      child.stdout?.destroy();
+      child.kill("SIGKILL");
+      reject(
+        new VswError(
+          "VSW_MFA_PROCESS_FAILED",
+          `The mfa_process of profile "${profile}" printed more than 64 KiB and was stopped.`,
+          {
+            hint: "It must print the 6-digit code on stdout.",
+          },
+        ),
+      );
+    });
     child.on("error", reject);
     child.on("close", (code, signal) => {
       resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(chunks).toString("utf8") });

@@ -29,7 +29,7 @@ export function credentialProcessSource(): VswPlugin {
           );
         }
         const env = { ...childEnv(vsw.env), [CHAIN_VARIABLE]: [...chain, step.profile].join("\n") };
-        const { code, stdout } = await run(step.command, env);
+        const { code, stdout } = await run(step.command, env, step.profile);
         if (code !== 0) {
           throw new VswError(
             "VSW_CREDENTIAL_PROCESS_FAILED",
@@ -77,7 +77,10 @@ function invalid(profile: string, what: string): VswError {
   );
 }
 
-async function run(command: string, env: Env): Promise<{ code: number; stdout: string }> {
+/** The most a credential_process may print: a Version 1 document is a few kilobytes. */
+export const MAX_OUTPUT_BYTES = 1024 * 1024;
+
+async function run(command: string, env: Env, profile: string): Promise<{ code: number; stdout: string }> {
   // child_process costs ~15 ms to load; only profiles that run a command pay for it.
   const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
@@ -87,7 +90,24 @@ async function run(command: string, env: Env): Promise<{ code: number; stdout: s
       env: env as NodeJS.ProcessEnv,
     });
     const chunks: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    child.stdout.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_OUTPUT_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      // A runaway command (`yes`, `cat /dev/zero`) must not fill the heap: stop reading, end it.
+      child.stdout.destroy();
+      child.kill("SIGKILL");
+      reject(
+        new VswError(
+          "VSW_CREDENTIAL_PROCESS_FAILED",
+          `The credential_process of profile "${profile}" printed more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB and was stopped.`,
+          { hint: 'It must print one {"Version": 1, …} document on stdout.' },
+        ),
+      );
+    });
     child.on("error", reject);
     child.on("close", (code, signal) => {
       resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(chunks).toString("utf8") });
