@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pickShell } from "../src/plugins/format/env.js";
 import { SWITCH_VARIABLES } from "../src/plugins/format/variables.js";
 import {
   addBaseKeys,
@@ -105,6 +106,33 @@ function plain(program: string, script: string, extra: NodeJS.ProcessEnv = {}) {
 }
 
 describe("eval of vsw env speaks the evaluating shell", () => {
+  test("The parent's name picks the dialect; an unknown parent falls back to $SHELL, then to POSIX sh", () => {
+    const cases: Array<[string | undefined, string | undefined, string]> = [
+      ["bash", "/usr/bin/fish", "bash"],
+      ["-zsh", undefined, "zsh"],
+      ["/usr/local/bin/fish", "/bin/bash", "fish"],
+      ["dash", "/bin/bash", "sh"],
+      ["ksh93", undefined, "sh"],
+      ["busybox", undefined, "sh"],
+      ["pwsh", undefined, "pwsh"],
+      ["node", "/usr/bin/zsh", "zsh"],
+      [undefined, "/opt/homebrew/bin/fish", "fish"],
+      ["sudo", "/bin/tcsh", "sh"],
+      [undefined, undefined, "sh"],
+    ];
+    for (const [parent, shell, expected] of cases) {
+      assert.equal(
+        pickShell(undefined, shell, () => parent),
+        expected,
+        `${parent} / ${shell}`,
+      );
+    }
+    assert.equal(
+      pickShell("zsh", "/usr/bin/fish", () => "fish"),
+      "zsh",
+    );
+  });
+
   for (const shell of ["bash", "zsh", "dash", "sh"]) {
     test(`eval "$(vsw env odd)" in ${shell} with SHELL=/usr/bin/fish sets every value exactly`, async (t) => {
       if (!requireTool(t, shell)) return;

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { VswError } from "../../core/errors.js";
@@ -69,6 +68,8 @@ function parentProcessName(): string | undefined {
   } catch {
     if (process.platform === "linux" || process.platform === "win32") return undefined;
   }
+  // Loaded here, not imported: every static import of the bundle is paid by the hot path.
+  const { spawnSync } = process.getBuiltinModule("node:child_process");
   const ps = spawnSync("ps", ["-o", "comm=", "-p", String(process.ppid)], {
     encoding: "utf8",
     timeout: 2000,
