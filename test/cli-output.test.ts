@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Home, makeHome, run, runVsw, startWorld, VSW } from "./helpers/harness.js";
@@ -163,6 +163,24 @@ describe("OS errors are one-line vsw errors", () => {
       assert.match(r.stderr, /^vsw: .*ENOSPC.*\(VSW_IO_ERROR\)$/m);
       assert.doesNotMatch(r.stderr, /VSW_PLUGIN_ERROR|report it|\n\s+at /);
     }
+  });
+
+  test("a directory where the keystore writes an item (EISDIR) is VSW_IO_ERROR naming it", async () => {
+    const dir = join(home.dir, "ks");
+    const add = await runVsw(["add", "q", "--env"], { env: { ...withKeys(home), VSW_FILE_DIR: dir } });
+    assert.equal(add.code, 0, add.stderr);
+    const item = readdirSync(dir).find((name) => name.endsWith(".item")) as string;
+    rmSync(join(dir, item));
+    mkdirSync(join(dir, item));
+    const r = await runVsw(["add", "q", "--env", "--force"], {
+      env: { ...withKeys(home), VSW_FILE_DIR: dir },
+    });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^vsw: Could not rename ".*\.item": it is a directory \(EISDIR\)\. \(VSW_IO_ERROR\)$/m,
+    );
+    assert.doesNotMatch(r.stderr, /VSW_PLUGIN_ERROR|report it|\n\s+at /);
   });
 
   test("a keystore directory that is a file is a one-line error", async () => {

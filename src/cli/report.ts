@@ -92,7 +92,9 @@ const OS_TEXT: Record<string, string> = {
 /** `vsw: Could not write "/path": no space left on the device (ENOSPC).` `target` names what has no path (stdout). */
 export function ioError(os: NodeJS.ErrnoException, cause: unknown, target?: string): VswError {
   const what = os.syscall ?? "use";
-  const subject = os.path ? `"${printable(os.path)}"` : (target ?? "a file");
+  // A rename that fails names its destination (the temp file it came from means nothing to a user).
+  const file = (os as { dest?: string }).dest ?? os.path;
+  const subject = file ? `"${printable(file)}"` : (target ?? "a file");
   const text = OS_TEXT[os.code as string] ?? os.message.replace(/^E[A-Z0-9]+: /, "").split(",")[0];
   return new VswError("VSW_IO_ERROR", `Could not ${what} ${subject}: ${text} (${os.code}).`, {
     cause,
