@@ -14,6 +14,8 @@ import {
   truncateSync,
   writeFileSync,
 } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -300,4 +302,57 @@ describe("children that print without end", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /printed more than 64 KiB and was stopped\. \(VSW_MFA_PROCESS_FAILED\)/);
   });
+});
+
+describe("an STS endpoint that answers too much", () => {
+  const home = makeHome();
+  let server: Server;
+  let url = "";
+  let served = 0;
+  before(async () => {
+    const keys = { ...home.env, AWS_ACCESS_KEY_ID: KEY, AWS_SECRET_ACCESS_KEY: SECRET };
+    assert.equal((await runVsw(["add", "flood", "--env"], { env: keys })).code, 0);
+    server = createServer((request, response) => {
+      served++;
+      request.resume();
+      if (request.url?.includes("declared")) {
+        response.writeHead(200, { "content-type": "text/xml", "content-length": String(64 * 1024 * 1024) });
+        response.write("<GetSessionTokenResponse>");
+        return; // Never finishes: vsw must not wait for it.
+      }
+      // Chunked and endless: vsw must stop reading at the cap.
+      response.writeHead(200, { "content-type": "text/xml" });
+      const chunk = `<x>${"a".repeat(64 * 1024)}</x>`;
+      const pump = () => {
+        while (!response.destroyed && response.write(chunk));
+        if (!response.destroyed) response.once("drain", pump);
+      };
+      response.write("<GetSessionTokenResponse>");
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    home.cleanup();
+  });
+
+  for (const [label, path] of [
+    ["a streamed body", "/streamed"],
+    ["a declared Content-Length", "/declared"],
+  ]) {
+    test(`a response over 1 MiB (${label}) is VSW_STS_ERROR naming the endpoint, not retried`, async () => {
+      home.writeConfig(`[profile flood]\nendpoint_url = ${url}${path}\nregion = eu-west-1\n`);
+      served = 0;
+      const r = await runVsw(["export", "flood"], { env: home.env });
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        /The STS endpoint ".*" answered with more than 1 MiB; vsw stopped reading\. \(VSW_STS_ERROR\)/,
+      );
+      assert.equal(served, 1);
+    });
+  }
 });

@@ -1,3 +1,5 @@
+import type { ServiceInputTypes, ServiceOutputTypes } from "@aws-sdk/client-sts";
+import type { DeserializeHandler, DeserializeHandlerArguments, DeserializeMiddleware } from "@smithy/types";
 import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
 import type { Credentials, SessionRequest, SessionStep } from "../../core/types.js";
@@ -37,10 +39,13 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
       vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
         const restoreEnv = silenceVersionWarning();
         const sdk = await loadSdk();
-        const client = makeClient(sdk, vsw, request.step, request.parent);
+        const { Transform } = await import("node:stream");
+        const client = capResponses(makeClient(sdk, vsw, request.step, request.parent), Transform);
         const abortSignal = AbortSignal.timeout(deadlineMs);
         try {
-          return await call(sdk, client, request, abortSignal, (c) => makeClient(sdk, vsw, request.step, c));
+          return await call(sdk, client, request, abortSignal, (c) =>
+            capResponses(makeClient(sdk, vsw, request.step, c), Transform),
+          );
         } catch (error) {
           throw explain(error, request, stsEndpoint(request.step, endpointFor(vsw, request.step)));
         } finally {
@@ -71,6 +76,62 @@ function makeClient(sdk: Sdk, vsw: Vsw, step: SessionStep, credentials: Credenti
     retryMode: "standard",
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
+}
+
+/** The largest STS response vsw reads: real ones are a few kilobytes. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * Caps every response body at {@link MAX_RESPONSE_BYTES}: a declared larger Content-Length is
+ * refused before reading, and a streamed body is cut off once it passes the cap. Why: the endpoint
+ * comes from the config or the environment, and a hostile or broken one must not fill the heap.
+ * Sits between the HTTP handler and the deserializer, so the SDK parses only what passed.
+ */
+function capResponses(client: Client, Transform: typeof import("node:stream").Transform): Client {
+  client.middlewareStack.addRelativeTo(
+    ((next: DeserializeHandler<object, object>) => async (args: DeserializeHandlerArguments<object>) => {
+      const out = await next(args);
+      const response = out.response as {
+        headers?: Record<string, string>;
+        body?: NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
+      };
+      const request = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
+      const url = `${request.protocol ?? "https:"}//${request.hostname ?? ""}${request.port ? `:${request.port}` : ""}${request.path ?? "/"}`;
+      const tooLarge = () =>
+        // `$metadata` marks it as a service answer for the SDK: not retried, message left alone.
+        Object.assign(
+          new VswError(
+            "VSW_STS_ERROR",
+            `The STS endpoint "${url}" answered with more than 1 MiB; vsw stopped reading.`,
+            {
+              hint: "Check endpoint_url, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL: that is not STS.",
+            },
+          ),
+          { $metadata: {} },
+        );
+      if (Number(response.headers?.["content-length"]) > MAX_RESPONSE_BYTES) {
+        response.body?.destroy?.();
+        throw tooLarge();
+      }
+      const body = response.body;
+      if (body && typeof body.pipe === "function") {
+        let size = 0;
+        const counted = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            size += chunk.length;
+            if (size <= MAX_RESPONSE_BYTES) return done(null, chunk);
+            body.destroy?.();
+            done(tooLarge());
+          },
+        });
+        body.on("error", (error: Error) => counted.destroy(error));
+        response.body = body.pipe(counted);
+      }
+      return out;
+    }) as unknown as DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes>,
+    { relation: "after", toMiddleware: "deserializerMiddleware", name: "vswResponseCap" },
+  );
+  return client;
 }
 
 function hasTerminal(vsw: Vsw): boolean {
