@@ -204,8 +204,11 @@ __vsw_complete() {
   done
   ((${#__vsw_words[@]})) || __vsw_words=('')
   __vsw_cur=${__vsw_words[${#__vsw_words[@]} - 1]}
-  # mapfile, not an unquoted $(…): a candidate like `*` must not be globbed.
-  mapfile -t __vsw_lines < <(command vsw __complete --quoted -- "${__vsw_words[@]}" 2>/dev/null)
+  # One candidate a line ($IFS is a newline here), never globbed: a profile named `*` stays `*`.
+  # `local -` gives the shell options back on return.
+  local -
+  set -f
+  __vsw_lines=($(command vsw __complete --quoted -- "${__vsw_words[@]}" 2>/dev/null))
   COMPREPLY=()
   if [[ ${__vsw_lines[0]-} == :default ]]; then
     compopt -o default 2>/dev/null || true
