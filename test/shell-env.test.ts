@@ -245,6 +245,25 @@ for (const shell of WRAPPED_SHELLS) {
   });
 }
 
+test("fish: vsw off leaves the user's universal variable visible instead of hiding it under a global copy", async (t) => {
+  if (!requireTool(t, "fish")) return;
+  const result = await runShell(
+    "fish",
+    home,
+    install,
+    [
+      "set -Ux AWS_REGION eu-north-1",
+      "vsw odd-west",
+      "vsw off",
+      "set -qg AWS_REGION; and echo global; or echo no-global",
+      'echo "region=$AWS_REGION"',
+      "set -eU AWS_REGION",
+    ].join("\n"),
+  );
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "no-global\nregion=eu-north-1\n");
+});
+
 describe("The README's example config", () => {
   test("vsw dev, then the AWS CLI calls STS as the developer role, in the region dev inherits from base", async (t) => {
     if (!requireTool(t, "bash") || !requireTool(t, "/usr/bin/aws")) return;

@@ -16,7 +16,7 @@ export interface OffArgs extends GlobalArgs {
  */
 export async function runOff(args: OffArgs): Promise<void> {
   const shell = pickShell(args.shell, process.env.SHELL);
-  process.stdout.write(renderShell(shell, SWITCH_VARIABLES, userValues(process.env)));
+  process.stdout.write(renderShell(shell, SWITCH_VARIABLES, [], userValues(process.env)));
 }
 
 export const offCommand: CommandModule<GlobalArgs, OffArgs> = {

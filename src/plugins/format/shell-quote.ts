@@ -147,16 +147,18 @@ export function quoteFor(shell: Shell): (value: string) => string {
 }
 
 /**
- * Shell code that unsets `unset`, then exports `set`, for `shell`. Every value is checked first,
- * so a value that cannot be represented fails the whole render: nothing half-written is printed.
+ * Shell code that unsets `unset`, then exports `set`, then gives back `restore` (the user's own
+ * values, `vsw off`), for `shell`. Every value is checked first, so a value that cannot be
+ * represented fails the whole render: nothing half-written is printed.
  */
 export function renderShell(
   shell: Shell,
   unset: readonly string[],
   set: ReadonlyArray<readonly [string, string]>,
+  restore: ReadonlyArray<readonly [string, string]> = [],
 ): string {
   for (const name of unset) assertVariableName(name);
-  for (const [name, value] of set) {
+  for (const [name, value] of [...set, ...restore]) {
     assertVariableName(name);
     assertRepresentable(`value of ${name}`, value);
   }
@@ -170,14 +172,21 @@ export function renderShell(
       // assignment mode passes the previous status on, so `vsw env p | source; and aws …` would stop.
       if (unset.length) lines.push(`set -e -g ${unset.join(" ")}; or true`);
       for (const [name, value] of set) lines.push(`set -gx ${name} ${quote(value)}`);
+      // A universal variable the user set (`set -Ux`) shows again once the global is erased: a
+      // global copy would hide later changes to it, so one is made only when the value differs.
+      for (const [name, value] of restore) {
+        lines.push(
+          `set -qx ${name}; and test "$${name}" = ${quote(value)}; or set -gx ${name} ${quote(value)}`,
+        );
+      }
       break;
     case "pwsh":
       for (const name of unset) lines.push(`Remove-Item -ErrorAction SilentlyContinue Env:${name}`);
-      for (const [name, value] of set) lines.push(`$Env:${name} = ${quote(value)}`);
+      for (const [name, value] of [...set, ...restore]) lines.push(`$Env:${name} = ${quote(value)}`);
       break;
     default:
       if (unset.length) lines.push(`unset ${unset.join(" ")}`);
-      for (const [name, value] of set) lines.push(`export ${name}=${quote(value)}`);
+      for (const [name, value] of [...set, ...restore]) lines.push(`export ${name}=${quote(value)}`);
   }
   return `${lines.join("\n")}\n`;
 }
