@@ -10,6 +10,7 @@ import {
   addBaseKeys,
   type Home,
   MFA_SECRET,
+  MFA_SERIAL,
   makeHome,
   ROOT,
   requireTool,
@@ -496,6 +497,128 @@ describe("the cache hands out what is asked", () => {
       world.emu.resetCalls();
       await exportDoc(home, ["base"], { USER: "someone-else" });
       assert.equal(world.emu.calls.length, 0);
+    });
+  });
+});
+
+describe("aws-vault's rules for profiles", () => {
+  test("--no-session on a role assumes it straight from the stored keys with the role's MFA", async () => {
+    await inWorld(async (world, home) => {
+      const r = await runVsw(["export", "dev", "--no-session", "--mfa-token", world.code()], {
+        env: home.env,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        world.emu.calls.map((c) => `${c.action} ${c.status} mfa=${c.tokenCode}`),
+        ["AssumeRole 200 mfa=true"],
+      );
+      assert.match(world.emu.calls[0]?.callerArn ?? "", /:user\/me$/);
+    });
+  });
+
+  test("an alias with its own mfa_serial gets a GetSessionToken session with that serial", async () => {
+    await inWorld(async (world, home) => {
+      // base itself has no MFA here: the alias adds it, and must not drop it silently.
+      home.writeConfig(
+        `${world.config.replace(`mfa_serial = ${MFA_SERIAL}\n`, "")}
+[profile base-mfa]
+source_profile = base
+mfa_serial = ${MFA_SERIAL}
+endpoint_url = ${world.emu.url}
+`,
+      );
+      const r = await runVsw(["export", "base-mfa", "--mfa-token", world.code()], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      const call = world.emu.calls.find((c) => c.action === "GetSessionToken");
+      assert.equal(call?.status, 200);
+      assert.equal(call?.params.SerialNumber, MFA_SERIAL);
+      assert.equal(call?.tokenCode, true);
+    });
+  });
+
+  test("a role without source_profile is assumed with the keys stored under its own name", async () => {
+    await inWorld(async (world, home) => {
+      world.emu.createRole({
+        account: "444444444444",
+        name: "deploy",
+        trust: { principals: ["111111111111"] },
+      });
+      home.writeConfig(
+        `${world.config}
+[profile ci]
+role_arn = arn:aws:iam::444444444444:role/deploy
+endpoint_url = ${world.emu.url}
+`,
+      );
+      const add = await runVsw(["add", "ci", "--env"], {
+        env: {
+          ...home.env,
+          AWS_ACCESS_KEY_ID: world.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: world.secretAccessKey,
+        },
+      });
+      assert.equal(add.code, 0, add.stderr);
+      const r = await runVsw(["export", "ci"], { env: home.env });
+      assert.equal(r.code, 0, r.stderr);
+      const call = world.emu.calls.find((c) => c.action === "AssumeRole");
+      assert.equal(call?.status, 200);
+      assert.equal(call?.params.RoleArn, "arn:aws:iam::444444444444:role/deploy");
+      assert.match(call?.callerArn ?? "", /:user\/me$/);
+    });
+  });
+
+  test("AWS_ROLE_ARN, AWS_SESSION_TAGS, AWS_TRANSITIVE_TAGS and AWS_SOURCE_IDENTITY reach AssumeRole", async () => {
+    await inWorld(async (world, home) => {
+      world.emu.createRole({ account: "444444444444", name: "ops", trust: { principals: ["111111111111"] } });
+      home.writeConfig(
+        `${world.config}\n[profile ops]\nsource_profile = base\nendpoint_url = ${world.emu.url}\n`,
+      );
+      const r = await runVsw(["export", "ops", "--mfa-token", world.code()], {
+        env: {
+          ...home.env,
+          AWS_ROLE_ARN: "arn:aws:iam::444444444444:role/ops",
+          AWS_SESSION_TAGS: "team = core , env=test,",
+          AWS_TRANSITIVE_TAGS: "team,",
+          AWS_SOURCE_IDENTITY: "alice",
+        },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const call = world.emu.calls.find((c) => c.action === "AssumeRole" && c.status === 200);
+      assert.ok(call);
+      assert.equal(call.params.RoleArn, "arn:aws:iam::444444444444:role/ops");
+      assert.equal(call.params.SourceIdentity, "alice");
+      assert.equal(call.params["Tags.member.1.Key"], "team");
+      assert.equal(call.params["Tags.member.1.Value"], "core");
+      assert.equal(call.params["Tags.member.2.Value"], "test");
+      assert.equal(call.params["TransitiveTagKeys.member.1"], "team");
+    });
+  });
+
+  test("AWS_MFA_SERIAL protects the source session, so a second role needs no code", async () => {
+    await inWorld(async (world, home) => {
+      // No mfa_serial anywhere in the config: the variable alone asks for MFA, once.
+      home.writeConfig(world.config.replaceAll(`mfa_serial = ${MFA_SERIAL}\n`, ""));
+      const env = { ...home.env, AWS_MFA_SERIAL: MFA_SERIAL };
+      const dev = await runVsw(["export", "dev", "--mfa-token", world.code()], { env });
+      assert.equal(dev.code, 0, dev.stderr);
+      const prod = await runVsw(["export", "prod"], { env });
+      assert.equal(prod.code, 0, prod.stderr);
+      assert.deepEqual(
+        world.emu.calls.map((c) => `${c.action} ${c.status} mfa=${c.tokenCode}`),
+        ["GetSessionToken 200 mfa=true", "AssumeRole 200 mfa=false", "AssumeRole 200 mfa=false"],
+      );
+    });
+  });
+
+  test("AWS_ASSUME_ROLE_TTL sets the role session's length", async () => {
+    await inWorld(async (world, home) => {
+      const r = await runVsw(["export", "prod", "--mfa-token", world.code()], {
+        env: { ...home.env, AWS_ASSUME_ROLE_TTL: "2h" },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const call = world.emu.calls.find((c) => c.action === "AssumeRole");
+      assert.equal(call?.params.DurationSeconds, "7200");
+      assert.equal(call?.tokenCode, true);
     });
   });
 });

@@ -18,12 +18,30 @@ export interface ResolvedProfile {
   origins: Record<string, ValueOrigin>;
 }
 
+/** A value that beats the profile's own, and the variable it came from (`AWS_ROLE_ARN`). */
+export interface Override {
+  value: string;
+  from: string;
+}
+
+/**
+ * aws-vault's environment overrides, already validated: `all` apply to every profile of the chain
+ * (`AWS_STS_REGIONAL_ENDPOINTS`, `AWS_ASSUME_ROLE_TTL`), `target` to the target only
+ * (`AWS_ROLE_ARN`, `AWS_SESSION_TAGS`, `AWS_TRANSITIVE_TAGS`, `AWS_SOURCE_IDENTITY`).
+ */
+export interface Overrides {
+  all: Readonly<Record<string, Override>>;
+  target: Readonly<Record<string, Override>>;
+}
+
 /** What the walk needs besides the files. */
 export interface ProfileContext {
   config: AwsConfig;
   configFile: string;
   credentialsFile: string;
   storedKeys: ReadonlySet<string>;
+  /** Environment values that beat the profiles' own (none when absent). */
+  overrides?: Overrides;
 }
 
 /** The result of following `source_profile` from the target. */
@@ -91,18 +109,21 @@ export function walkChain(ctx: ProfileContext, target: string): Chain {
   const roles: ResolvedProfile[] = [];
   let name = target;
   for (;;) {
-    const profile = resolveProfile(ctx, name);
+    const profile = withOverrides(resolveProfile(ctx, name), ctx.overrides, path.length === 0);
     rejectUnsupported(profile);
     validateProfile(profile);
     path.push(profile);
     const { role_arn: roleArn, source_profile: next } = profile.values;
     if (roleArn !== undefined) roles.unshift(profile);
     if (next === undefined) {
-      if (roleArn !== undefined) {
+      // Why: aws-vault assumes a role with the keys stored under the role profile's own name.
+      if (roleArn !== undefined && !ctx.storedKeys.has(name)) {
         throw new VswError(
           "VSW_CONFIG_INVALID",
-          `Profile "${name}" sets role_arn ${where(profile, "role_arn")} but no source_profile, so nothing can assume the role.`,
-          { hint: `Add "source_profile = NAME" naming the profile whose keys assume the role.` },
+          `Profile "${name}" sets role_arn ${where(profile, "role_arn")} but no source_profile, and vsw holds no keys for it, so nothing can assume the role.`,
+          {
+            hint: `Add "source_profile = NAME" naming the profile whose keys assume the role, or store keys for "${name}" itself with vsw add.`,
+          },
         );
       }
       return { path, source: profile, roles };
@@ -126,6 +147,26 @@ export function walkChain(ctx: ProfileContext, target: string): Chain {
     names.push(next);
     name = next;
   }
+}
+
+/**
+ * Applies the environment overrides to one profile of the chain. Why: aws-vault reads the
+ * environment before the file, so a variable beats the profile's own value (and a flag beats both).
+ */
+function withOverrides(
+  profile: ResolvedProfile,
+  overrides: Overrides | undefined,
+  isTarget: boolean,
+): ResolvedProfile {
+  if (overrides === undefined) return profile;
+  const values = Object.assign(Object.create(null) as Record<string, string>, profile.values);
+  const origins = Object.assign(Object.create(null) as Record<string, ValueOrigin>, profile.origins);
+  const apply = isTarget ? { ...overrides.all, ...overrides.target } : overrides.all;
+  for (const [key, { value, from }] of Object.entries(apply)) {
+    values[key] = value;
+    origins[key] = { profile: profile.name, file: from, line: 0 };
+  }
+  return { name: profile.name, values, origins };
 }
 
 function requireReference(ctx: ProfileContext, profile: ResolvedProfile, key: string): void {

@@ -98,11 +98,15 @@ export function validateOverride(key: string, value: string, from: string): void
   );
 }
 
-/** `k=v,k2=v2` → `{ k: "v", k2: "v2" }`; `undefined` when malformed, duplicated (STS keys ignore case) or over 50. */
+/**
+ * `k=v, k2 = v2,` → `{ k: "v", k2: "v2" }`; `undefined` when malformed, duplicated (STS keys ignore
+ * case) or over 50. Spaces around keys and values and empty items (a trailing comma) are ignored,
+ * as aws-vault writes and reads them.
+ */
 export function parseTags(text: string): Record<string, string> | undefined {
   const tags = Object.create(null) as Record<string, string>;
   const seen = new Set<string>();
-  const parts = text.trim() === "" ? [] : text.split(",");
+  const parts = text.split(",").filter((part) => part.trim() !== "");
   for (const part of parts) {
     const eq = part.indexOf("=");
     const key = part.slice(0, eq).trim();
@@ -115,17 +119,21 @@ export function parseTags(text: string): Record<string, string> | undefined {
   return parts.length > 50 ? undefined : tags;
 }
 
-/** `k,k2` → `["k", "k2"]`; `undefined` when a key is empty or there are more than 50. */
+/** `k, k2,` → `["k", "k2"]` (spaces and empty items ignored, as aws-vault does); `undefined` when over 50. */
 export function parseKeys(text: string): string[] | undefined {
-  if (text.trim() === "") return [];
-  const keys = text.split(",").map((key) => key.trim());
-  return keys.some((key) => key === "" || key.length > 128) || keys.length > 50 ? undefined : keys;
+  const keys = text
+    .split(",")
+    .map((key) => key.trim())
+    .filter((key) => key !== "");
+  return keys.some((key) => key.length > 128) || keys.length > 50 ? undefined : keys;
 }
 
 /** Describes where a key of a profile was read: `(/home/me/.aws/config, line 4)`. */
 export function where(profile: ResolvedProfile, key: string): string {
   const origin = profile.origins[key];
   if (!origin) return "";
+  // Line 0: the value came from an environment variable, named in `file`.
+  if (origin.line === 0) return `(from ${origin.file})`;
   const via = origin.profile === profile.name ? "" : `from include_profile "${origin.profile}", `;
   return `(${via}${origin.file}, line ${origin.line})`;
 }

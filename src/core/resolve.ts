@@ -4,9 +4,12 @@
  * No I/O, no `process.env`: `vsw plan` prints the result and tests assert on it offline.
  */
 import { loadAwsConfig } from "./config.js";
+import { parseDuration } from "./duration.js";
 import { commandHint, VswError } from "./errors.js";
 import {
   type Chain,
+  type Override,
+  type Overrides,
   type ProfileContext,
   profileExists,
   type ResolvedProfile,
@@ -51,6 +54,7 @@ export function resolvePlan(input: ResolveInput): Plan {
     configFile: input.configFile,
     credentialsFile: input.credentialsFile,
     storedKeys: input.storedKeys,
+    overrides: envOverrides(input),
   };
   if (!profileExists(ctx, input.profile)) throw notFound(ctx, input.profile);
   const chain = walkChain(ctx, input.profile);
@@ -71,14 +75,15 @@ interface Planner {
 type Serial = { mfaSerial: string | null; mfaProcess: string | null };
 
 /**
- * The MFA serial of the step made for `profile`. Why: `--mfa-serial` and `AWS_MFA_SERIAL` override
- * only the target's own (last) step; `mfa_process` belongs to the serial the profile declares, so an
- * overriding serial gets none.
+ * The MFA serial of the step made for `profile`. Why: `--mfa-serial` and `AWS_MFA_SERIAL` set the
+ * serial of every profile of the chain, as aws-vault's `AWS_MFA_SERIAL` does, so the source's 8 h
+ * GetSessionToken session carries the MFA and feeds every role without a prompt per switch;
+ * `mfa_process` belongs to the serial the profile declares, so an overriding serial gets none.
  */
-function serialFor(p: Planner, profile: ResolvedProfile, last: boolean): Serial {
+function serialFor(p: Planner, profile: ResolvedProfile): Serial {
   const configured = profile.values.mfa_serial ?? null;
-  const flag = last ? nonEmpty(p.input.flags.mfaSerial) : undefined;
-  const fromEnv = last ? nonEmpty(p.input.env.AWS_MFA_SERIAL) : undefined;
+  const flag = nonEmpty(p.input.flags.mfaSerial);
+  const fromEnv = nonEmpty(p.input.env.AWS_MFA_SERIAL);
   if (flag !== undefined) validateOverride("mfa_serial", flag, "--mfa-serial");
   else if (fromEnv !== undefined) validateOverride("mfa_serial", fromEnv, "AWS_MFA_SERIAL");
   const mfaSerial = flag ?? fromEnv ?? configured;
@@ -144,25 +149,20 @@ function buildSteps(p: Planner): [SourceStep, ...SessionStep[]] {
       ? { type: "keys", profile: source.name, stored: storedKeys.has(source.name) }
       : { type: "credential_process", profile: source.name, command };
   const last = roles.at(-1);
-  if (flags.noSession) {
-    // Why: --no-session means "the stored keys themselves"; a role has no long-lived keys to hand out.
-    if (last !== undefined) {
-      throw new VswError(
-        "VSW_USAGE",
-        `--no-session hands out long-lived keys, but profile "${p.input.profile}" is the role "${last.values.role_arn}".`,
-        { hint: `Drop --no-session, or ask for the keys of its source profile "${source.name}".` },
-      );
-    }
-    return [sourceStep];
-  }
+  // Why: --no-session is aws-vault's "no GetSessionToken": the stored keys themselves for a
+  // profile without a role, and for a role the AssumeRole straight from the stored keys.
+  if (flags.noSession && last === undefined) return [sourceStep];
   if (last === undefined) {
     // A credential_process hands out what it hands out; GetSessionToken on temporary keys would fail.
     if (sourceStep.type === "credential_process") return [sourceStep];
     checkFlagDuration(p, SESSION_TOKEN_MAX, "GetSessionToken");
     // Why: duration_seconds is the *role* session's length (AWS CLI docs, aws-vault's
-    // AssumeRoleDuration); a GetSessionToken session takes only --duration, else 1 h, as in aws-vault.
-    const duration = flags.durationSeconds ?? DEFAULT_DURATION;
-    return [sourceStep, sessionToken(p, source, serialFor(p, source, true), duration, true)];
+    // AssumeRoleDuration); a GetSessionToken session takes --duration, else AWS_SESSION_TOKEN_TTL,
+    // else 1 h, as in aws-vault.
+    const duration =
+      flags.durationSeconds ?? envDuration(p.input, "AWS_SESSION_TOKEN_TTL") ?? DEFAULT_DURATION;
+    const holder = aliasSerialHolder(p.chain);
+    return [sourceStep, sessionToken(p, holder, serialFor(p, holder), duration, true)];
   }
   checkFlagDuration(p, ROLE_MAX, "AssumeRole");
   const steps: [SourceStep, ...SessionStep[]] = [sourceStep];
@@ -172,25 +172,25 @@ function buildSteps(p: Planner): [SourceStep, ...SessionStep[]] {
   let mfaDone: string | null = null;
   let temporary = false;
   const first = roles[0];
-  if (first !== undefined && sourceStep.type === "keys") {
-    const sourceSerial = source.values.mfa_serial;
-    const firstLast = first === last;
+  if (first !== undefined && sourceStep.type === "keys" && !flags.noSession) {
+    const sourceSerial = serialFor(p, source);
     // Why: the aws-vault rule: when the first role shares its source's serial and stays within 1 h,
     // one MFA'd GetSessionToken (8 h) feeds every such role without asking for MFA again. Asking for
     // more than 1 h skips it, because a role assumed with temporary credentials is capped at 1 h.
     if (
-      sourceSerial !== undefined &&
-      serialFor(p, first, firstLast).mfaSerial === sourceSerial &&
-      durationFor(p, first, firstLast) <= CHAINED_MAX
+      sourceSerial.mfaSerial !== null &&
+      serialFor(p, first).mfaSerial === sourceSerial.mfaSerial &&
+      durationFor(p, first, first === last) <= CHAINED_MAX
     ) {
-      steps.push(sessionToken(p, source, serialFor(p, source, false), FEEDER_DURATION, false));
-      mfaDone = sourceSerial;
+      const feeder = envDuration(p.input, "AWS_CHAINED_SESSION_TOKEN_TTL") ?? FEEDER_DURATION;
+      steps.push(sessionToken(p, source, sourceSerial, feeder, false));
+      mfaDone = sourceSerial.mfaSerial;
       temporary = true;
     }
   }
   for (const role of roles) {
     const isLast = role === last;
-    const serial = serialFor(p, role, isLast);
+    const serial = serialFor(p, role);
     // Why: credentials that already carry this serial's MFA need no second code ("MFA once").
     const ask = serial.mfaSerial !== null && serial.mfaSerial !== mfaDone;
     if (ask) mfaDone = serial.mfaSerial;
@@ -201,6 +201,22 @@ function buildSteps(p: Planner): [SourceStep, ...SessionStep[]] {
     temporary = true;
   }
   return steps;
+}
+
+/**
+ * The profile whose MFA serial a plan without roles uses: the nearest profile from the target down
+ * that declares a serial other than the source's (an alias with its own `mfa_serial`, as aws-vault
+ * asks for it), else the source itself, so aliases sharing the source's serial share its session.
+ * Why an alias without a serial of its own uses its source's: the source's serial protects its
+ * keys (aws-vault would skip the MFA there).
+ */
+function aliasSerialHolder(chain: Chain): ResolvedProfile {
+  const own = chain.source.values.mfa_serial;
+  return (
+    chain.path.find(
+      (profile) => profile.values.mfa_serial !== undefined && profile.values.mfa_serial !== own,
+    ) ?? chain.source
+  );
 }
 
 function sessionToken(
@@ -266,6 +282,68 @@ function resolveRegion(target: ResolvedProfile, input: ResolveInput): string | n
     return value;
   }
   return target.values.region ?? null;
+}
+
+/** STS ranges of the TTL variables: AssumeRole 15 min to 12 h, GetSessionToken 15 min to 36 h. */
+const TTL_LIMITS: Readonly<Record<string, number>> = {
+  AWS_ASSUME_ROLE_TTL: ROLE_MAX,
+  AWS_SESSION_TOKEN_TTL: SESSION_TOKEN_MAX,
+  AWS_CHAINED_SESSION_TOKEN_TTL: SESSION_TOKEN_MAX,
+};
+
+/**
+ * aws-vault's TTL variable `name` in seconds (`1h`, `90m`, `3600s`, `3600`), or `undefined` when
+ * unset or empty. A value that is not a duration, or out of STS's range, is `VSW_CONFIG_INVALID`
+ * (aws-vault silently used its default instead).
+ */
+function envDuration(input: ResolveInput, name: string): number | undefined {
+  const text = nonEmpty(input.env[name]);
+  if (text === undefined) return undefined;
+  const max = TTL_LIMITS[name] ?? ROLE_MAX;
+  let seconds: number | undefined;
+  try {
+    seconds = parseDuration(text);
+  } catch {
+    seconds = undefined;
+  }
+  if (seconds !== undefined && seconds >= 900 && seconds <= max) return seconds;
+  throw new VswError(
+    "VSW_CONFIG_INVALID",
+    `${name} "${text}" is not valid: expected a duration from 15m to ${max / 3600}h.`,
+    { hint: `Fix or unset the environment variable ${name}.` },
+  );
+}
+
+/** Keys set from aws-vault's variables; the region and MFA serial variables are read where they apply. */
+const TARGET_VARIABLES: ReadonlyArray<[string, string]> = [
+  ["AWS_ROLE_ARN", "role_arn"],
+  ["AWS_SESSION_TAGS", "session_tags"],
+  ["AWS_TRANSITIVE_TAGS", "transitive_session_tags"],
+  ["AWS_SOURCE_IDENTITY", "source_identity"],
+];
+
+/**
+ * aws-vault's environment overrides, checked here so a bad value names its variable. Why the split:
+ * aws-vault applies `AWS_ROLE_ARN`, the tags and the source identity to the target profile only, and
+ * `AWS_STS_REGIONAL_ENDPOINTS` and `AWS_ASSUME_ROLE_TTL` to every profile it loads.
+ */
+function envOverrides(input: ResolveInput): Overrides {
+  const all: Record<string, Override> = {};
+  const target: Record<string, Override> = {};
+  const endpoints = nonEmpty(input.env.AWS_STS_REGIONAL_ENDPOINTS);
+  if (endpoints !== undefined) {
+    validateOverride("sts_regional_endpoints", endpoints, "AWS_STS_REGIONAL_ENDPOINTS");
+    all.sts_regional_endpoints = { value: endpoints, from: "AWS_STS_REGIONAL_ENDPOINTS" };
+  }
+  const roleTtl = envDuration(input, "AWS_ASSUME_ROLE_TTL");
+  if (roleTtl !== undefined) all.duration_seconds = { value: String(roleTtl), from: "AWS_ASSUME_ROLE_TTL" };
+  for (const [name, key] of TARGET_VARIABLES) {
+    const value = nonEmpty(input.env[name]);
+    if (value === undefined) continue;
+    validateOverride(key, value, name);
+    target[key] = { value, from: name };
+  }
+  return { all, target };
 }
 
 function checkFlagDuration(p: Planner, max: number, call: string): void {
