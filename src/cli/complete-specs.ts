@@ -41,7 +41,7 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 const PROFILE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--duration": { describe: "Session duration: 900s, 15m, 1h, 12h", value: "free" },
-  "--no-session": { describe: "Hand out the stored long-lived keys themselves" },
+  "--no-session": { describe: "No GetSessionToken: the stored keys, or a role assumed from them" },
   "--region": { describe: "Region", value: "region" },
   "--mfa-token": { describe: "The current MFA code", value: "free" },
   "--mfa-serial": { describe: "MFA device ARN, instead of the profile's mfa_serial", value: "free" },

@@ -13,7 +13,7 @@ export function profileOptions<T>(yargs: Argv<T>) {
       // Declared as "session" so yargs' boolean negation gives `--no-session` (session: false).
       .option("session", {
         type: "boolean",
-        describe: "--no-session hands out the stored long-lived keys themselves (no STS)",
+        describe: "--no-session: no GetSessionToken (the stored keys, or a role assumed from them)",
       })
       .option("region", { type: "string", describe: "Region (beats AWS_REGION and the profile)" })
       .option("mfa-token", { type: "string", describe: "The current MFA code (6 digits)" })

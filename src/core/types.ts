@@ -10,7 +10,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface ResolveFlags {
   /** `--duration`, in seconds, for the last step of the plan. */
   durationSeconds?: number;
-  /** `--no-session`: hand out the stored long-lived keys themselves. */
+  /** `--no-session`: no GetSessionToken; the stored keys themselves, or a role assumed straight from them. */
   noSession?: boolean;
   /** `--region`. */
   region?: string;
