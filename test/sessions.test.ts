@@ -467,6 +467,15 @@ describe("the cache hands out what is asked", () => {
     });
   });
 
+  test("a --min-remaining longer than the session can live reuses a fresh session instead of minting on every run", async () => {
+    await inCountedWorld(async (world, home) => {
+      await exportDoc(home, ["dev"]);
+      world.emu.resetCalls();
+      await exportDoc(home, ["dev", "--min-remaining", "2h"]);
+      assert.equal(world.emu.calls.length, 0);
+    });
+  });
+
   test("vsw env takes --min-remaining and reuses a session that has that much left", async () => {
     await inCountedWorld(async (world, home) => {
       assert.equal((await runVsw(["env", "dev"], { env: home.env })).code, 0);

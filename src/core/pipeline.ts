@@ -114,8 +114,11 @@ function cacheNeeds(
   // duration_seconds) is not what the user asked for; an explicit --duration also wants that much
   // life left, not the tail of an older session.
   const asked = step.durationSeconds - durationTolerance(step.durationSeconds);
+  // Why the cap: a margin longer than a fresh session lives (--min-remaining 2h on a 1 h role)
+  // would mint on every run; a fresh session is the most that can be handed out.
+  const need = Math.min(margin, asked);
   return {
-    minRemainingSeconds: flags.durationSeconds === undefined ? margin : Math.max(margin, asked),
+    minRemainingSeconds: flags.durationSeconds === undefined ? need : Math.max(need, asked),
     minDurationSeconds: asked,
   };
 }
