@@ -122,7 +122,7 @@ export function walkChain(ctx: ProfileContext, target: string): Chain {
           "VSW_CONFIG_INVALID",
           `Profile "${name}" sets role_arn ${where(profile, "role_arn")} but no source_profile, and vsw holds no keys for it, so nothing can assume the role.`,
           {
-            hint: `Add "source_profile = NAME" naming the profile whose keys assume the role, or store keys for "${name}" itself with vsw add.`,
+            hint: `Add "source_profile = NAME" naming the profile whose keys assume the role, or store keys for the profile itself with "${commandHint("vsw add", name)}".`,
           },
         );
       }
