@@ -12,13 +12,17 @@ interface Rule {
   secret?: boolean;
 }
 
+/** STS limits: AssumeRole takes 900 to 43200 s, GetSessionToken 900 to 129600 s. */
+export const ROLE_MAX = 43200;
+export const SESSION_TOKEN_MAX = 129600;
+
 /** A role session name and a source identity share STS's pattern `[\w+=,.@-]{2,64}`. */
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
 /** Checks of the honoured keys; unknown keys are ignored, as the AWS CLI does. */
 export const RULES: Readonly<Record<string, Rule>> = {
   duration_seconds: {
-    test: (v) => /^\d+$/.test(v) && Number(v) >= 900 && Number(v) <= 43200,
+    test: (v) => /^\d+$/.test(v) && Number(v) >= 900 && Number(v) <= ROLE_MAX,
     expected: "whole seconds from 900 to 43200",
   },
   role_arn: {
