@@ -323,6 +323,20 @@ describe("plan, errors and plugins", () => {
     );
   });
 
+  test("vsw plan names the region a role without one inherits from its source, as vsw env hands it out", async () => {
+    const h = makeHome();
+    try {
+      h.writeConfig(
+        "[profile base]\nregion = ap-south-1\n\n[profile dev]\nsource_profile = base\nrole_arn = arn:aws:iam::222222222222:role/dev\n",
+      );
+      const r = await runVsw(["plan", "dev"], { env: h.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Plan for "dev" \(region ap-south-1, from its source_profile chain\):/);
+    } finally {
+      h.cleanup();
+    }
+  });
+
   test("an unknown profile is VSW_PROFILE_NOT_FOUND with a hint, exit 1", async () => {
     const r = await runVsw(["env", "nope"], { env: home.env });
     assert.equal(r.code, 1);

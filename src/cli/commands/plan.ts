@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { sessionItem } from "../../core/items.js";
-import { planFor } from "../../core/pipeline.js";
+import { loadInput } from "../../core/pipeline.js";
+import { inheritedRegion, resolvePlan } from "../../core/resolve.js";
 import type { Plan, PlanStep } from "../../core/types.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { buildVsw, resolveFlags } from "../context.js";
@@ -14,7 +15,10 @@ export interface PlanArgs extends ProfileArgs {
 /** `vsw plan PROFILE [--json]`: the ordered steps, without any network call or secret. */
 export async function runPlan(args: PlanArgs): Promise<void> {
   const vsw = await buildVsw(args);
-  const plan = await planFor(vsw, args.profile, resolveFlags(args));
+  const input = await loadInput(vsw, args.profile, resolveFlags(args));
+  const plan = resolvePlan(input);
+  // A role without a region of its own hands out its source's (as `vsw env` does): say which.
+  const inherited = plan.region === null ? inheritedRegion(input) : null;
   if (args.json) {
     process.stdout.write(`${safeJson(plan)}\n`);
     return;
@@ -22,7 +26,7 @@ export async function runPlan(args: PlanArgs): Promise<void> {
   // Names and expiry times of cached items are readable without the passphrase.
   const items = await vsw.keystore().list();
   const expiry = new Map(items.map((item) => [item.name, item.expiresAt]));
-  process.stdout.write(renderPlan(plan, (step) => expiry.get(sessionItem(step)), vsw.now()));
+  process.stdout.write(renderPlan(plan, (step) => expiry.get(sessionItem(step)), vsw.now(), inherited));
 }
 
 /** The text form of a plan, one numbered line a step. */
@@ -30,8 +34,11 @@ export function renderPlan(
   plan: Plan,
   cachedUntil: (step: PlanStep) => number | undefined,
   now: number,
+  inheritedRegion: string | null = null,
 ): string {
-  const lines = [`Plan for "${plan.profile}" (region ${plan.region ?? "not set"}):`];
+  const region =
+    plan.region ?? (inheritedRegion ? `${inheritedRegion}, from its source_profile chain` : "not set");
+  const lines = [`Plan for "${plan.profile}" (region ${region}):`];
   plan.steps.forEach((step, index) => {
     const n = `${index + 1}.`;
     let text: string;

@@ -55,7 +55,13 @@ function dotenvValue(name: string, value: string): string {
   assertRepresentable(`value of ${name}`, value);
   if (/^[\w./+=:@,-]*$/.test(value)) return value;
   if (!/['\\]/.test(value) && !hasInvisible(value)) return `'${value}'`;
-  throw unrepresentable(`value of ${name}`, "dotenv");
+  // Only AWS_VAULT and VSW_PROFILE carry the profile name; every other value came from STS or a
+  // credential_process, so the hint names where the value came from.
+  const source =
+    name === "AWS_VAULT" || name === "VSW_PROFILE"
+      ? undefined
+      : "It came from STS, a credential_process or your region setting";
+  throw unrepresentable(`value of ${name}`, "dotenv", source);
 }
 
 /**
