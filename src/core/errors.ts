@@ -3,7 +3,10 @@
  * `code`, users and scripts search for it. Messages never carry a secret.
  */
 
-/** Stable error codes. Never rename one: scripts match on them. */
+/**
+ * The built-in error codes. Never rename one: scripts match on them. Codes are open: a plugin may
+ * use its own (`ACME_POLICY_DENIED`), see {@link ErrorCode}.
+ */
 export type VswErrorCode =
   | "VSW_USAGE"
   | "VSW_CONFIG_INVALID"
@@ -34,10 +37,25 @@ export type VswErrorCode =
   | "VSW_NO_SOURCE"
   | "VSW_PLUGIN_LOAD"
   | "VSW_PLUGIN_ERROR"
+  | "VSW_PLUGIN_API"
   | "VSW_CANCELLED"
   | "VSW_NOT_SUPPORTED"
   | "VSW_IO_ERROR"
   | "VSW_KEYS_EXIST";
+
+/**
+ * Any error code: a built-in one (listed for autocompletion) or a plugin's own, best with a prefix
+ * of its own (`ACME_POLICY_DENIED`).
+ */
+export type ErrorCode = VswErrorCode | (string & {});
+
+/**
+ * The brand every `VswError` carries. Errors are recognised by it, never by `instanceof`: a plugin
+ * may bundle its own copy of `vsw/plugin`, whose `VswError` is another class (rollup recognises
+ * plugin errors by their properties for the same reason). `Symbol.for` is the same symbol in every
+ * copy.
+ */
+export const VSW_ERROR_BRAND: unique symbol = Symbol.for("vsw.error") as never;
 
 export interface VswErrorOptions {
   hint?: string;
@@ -46,13 +64,15 @@ export interface VswErrorOptions {
 
 /** The one error type of vsw: a sentence, a stable code and a remedy. */
 export class VswError extends Error {
-  readonly code: VswErrorCode;
+  declare readonly [VSW_ERROR_BRAND]: true;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   /** The plugin and hook the error was thrown in, set by the hook interceptor. */
   origin: { plugin: string; hook: string } | undefined;
 
-  constructor(code: VswErrorCode, message: string, options: VswErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: VswErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Object.defineProperty(this, VSW_ERROR_BRAND, { value: true });
     this.name = "VswError";
     this.code = code;
     this.hint = options.hint;
@@ -79,9 +99,19 @@ export class PluginError extends VswError {
   }
 }
 
-/** Whether `error` is a VswError with the given code. */
-export function isVswError(error: unknown, code?: VswErrorCode): error is VswError {
-  return error instanceof VswError && (code === undefined || error.code === code);
+/**
+ * Whether `error` is a `VswError` (with the given code): any object carrying the brand, a string
+ * `code` and a string `message`, from whichever copy of `vsw/plugin` it was made by.
+ */
+export function isVswError(error: unknown, code?: ErrorCode): error is VswError {
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as { [VSW_ERROR_BRAND]?: unknown; code?: unknown; message?: unknown };
+  return (
+    e[VSW_ERROR_BRAND] === true &&
+    typeof e.code === "string" &&
+    typeof e.message === "string" &&
+    (code === undefined || e.code === code)
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   SyncBailHook,
   SyncHook,
 } from "tapable";
-import { PluginError, VswError } from "./errors.js";
+import { isVswError, PluginError } from "./errors.js";
 import type {
   CacheRequest,
   Credentials,
@@ -28,10 +28,7 @@ import type {
   SourceRequest,
 } from "./types.js";
 
-/** Stages order taps within a hook (webpack's convention), never registration order. */
-export const STAGE_CACHE = -10;
-export const STAGE_DEFAULT = 0;
-export const STAGE_INTERACTIVE = 20;
+export { STAGE_CACHE, STAGE_DEFAULT, STAGE_INTERACTIVE, STAGE_POLICY } from "./stages.js";
 
 /** The hook table type. */
 export type Hooks = ReturnType<typeof createHooks>;
@@ -135,7 +132,8 @@ function attribute(hook: InterceptableHook, hookName: string, trace: SyncHook<[s
     register: (tap) => {
       const fn = tap.fn as (...args: unknown[]) => unknown;
       const blame = (error: unknown): unknown => {
-        if (error instanceof VswError) {
+        // The brand, not instanceof: a plugin's error may come from its own copy of vsw/plugin.
+        if (isVswError(error)) {
           error.origin ??= { plugin: tap.name, hook: hookName };
           return error;
         }

@@ -9,6 +9,13 @@ import type { Env, Keystore } from "./types.js";
 /** A plugin: a name (used as the tap name everywhere) and an `apply` that taps hooks. */
 export interface VswPlugin {
   name: string;
+  /**
+   * The plugin API range the plugin needs (`"^1.0.0"`); the loader checks it against `apiVersion`
+   * before `apply` runs. Absent: any version.
+   */
+  apiVersion?: string;
+  /** The plugin's own version, shown by `vsw plugins`. */
+  version?: string;
   apply(vsw: Vsw): void;
 }
 

@@ -1,0 +1,13 @@
+/**
+ * Named stages: they order taps within a hook (webpack's convention), never registration order.
+ * A tap passes one of these as its `stage`; never arithmetic on them.
+ */
+
+/** Policy taps run first, before caches and sources, so a refusal comes before anything is read. */
+export const STAGE_POLICY = -20;
+/** Caches answer before anything that costs a prompt, a secret read or an STS call. */
+export const STAGE_CACHE = -10;
+/** The default: non-interactive sources (files, flags, processes, the STS call). */
+export const STAGE_DEFAULT = 0;
+/** Last: sources that ask the user (the TTY prompt). */
+export const STAGE_INTERACTIVE = 20;
