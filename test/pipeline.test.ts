@@ -16,7 +16,6 @@ import {
   isVswError,
   type Keystore,
   type KeystoreItem,
-  type SessionStep,
   STAGE_DEFAULT,
   STAGE_POLICY,
   VswError,
@@ -86,7 +85,7 @@ function memoryKeystore() {
 }
 
 interface StsCall {
-  type: SessionStep["type"];
+  type: string;
   profile: string;
   parent: string;
   mfaToken: string | undefined;
@@ -140,7 +139,8 @@ function fakeSts(clock: { now: number }) {
             accessKeyId: `ASIA${step.type === "AssumeRole" ? "ROLE" : "USER"}${minted}`,
             secretAccessKey: `secret-${minted}`,
             sessionToken: `token-${minted}`,
-            expiration: clock.now + step.durationSeconds * 1000,
+            expiration:
+              clock.now + Number((step as { durationSeconds?: number }).durationSeconds ?? 3600) * 1000,
           } satisfies Credentials;
         });
       },
