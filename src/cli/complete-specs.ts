@@ -148,6 +148,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     positionals: [],
     flags: {},
   },
+  {
+    name: "plugins",
+    describe: "List the loaded plugins",
+    positionals: [],
+    flags: { "--json": { describe: "Print JSON" } },
+  },
   { name: "__complete", describe: "Completion candidates", positionals: [], flags: {}, hidden: true },
   {
     name: "use",

@@ -1,12 +1,17 @@
+import { readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { assertApiVersion } from "../core/api-version.js";
 import { parseDuration } from "../core/duration.js";
 import { isVswError, VswError } from "../core/errors.js";
 import type { ResolveFlags } from "../core/types.js";
 import { createVsw, type Vsw, type VswPlugin } from "../core/vsw.js";
 import { userEnvironment } from "../plugins/format/variables.js";
 import { builtinPlugins } from "../plugins/index.js";
+import { readVswConfig, type VswConfigFile, vswConfigPath } from "./plugin-config.js";
 import { printable } from "./report.js";
 import { devTty } from "./terminal.js";
+
+declare const VSW_VERSION: string;
 
 /** Options every command takes. */
 export interface GlobalArgs {
@@ -28,7 +33,43 @@ export interface ProfileArgs extends GlobalArgs {
   mfaSerial?: string | undefined;
 }
 
-/** Builds the core with the built-ins and any team plugins (`--plugin`, `VSW_PLUGINS`). */
+/** Where a loaded plugin came from, as `vsw plugins` shows it. */
+export interface PluginRecord {
+  name: string;
+  version: string | undefined;
+  /** `built-in`, `--plugin`, `VSW_PLUGINS` or `config` (the vsw config file). */
+  from: "built-in" | "--plugin" | "VSW_PLUGINS" | "config";
+  /** The specifier as written (absent for a built-in). */
+  spec?: string;
+  /** The module file it was loaded from (absent for a built-in). */
+  file?: string;
+  /** For `config`: the config file and the entry's name in its `[plugins]`. */
+  config?: { file: string; label: string };
+  /** The hooks it tapped, in hook-table order (`format.csv` for a HookMap's key). */
+  hooks: string[];
+}
+
+/** A plugin to load: its specifier, where it was named, and its factory's options. */
+interface PluginSource {
+  spec: string;
+  from: "--plugin" | "VSW_PLUGINS" | "config";
+  /** The config file naming it: relative paths and packages resolve from its directory. */
+  config?: { file: string; label: string };
+  options?: Record<string, string>;
+}
+
+const records = new WeakMap<Vsw, PluginRecord[]>();
+
+/** The plugins applied to a `Vsw` built by `buildVsw`, built-ins first, in order. */
+export function pluginRecords(vsw: Vsw): readonly PluginRecord[] {
+  return records.get(vsw) ?? [];
+}
+
+/**
+ * Builds the core with the built-ins and the team plugins: the vsw config file's `[plugins]`, then
+ * `VSW_PLUGINS`, then `--plugin`, in that order (a later one's taps run after an earlier one's in the
+ * same stage). A plugin that fails to load stops vsw: a policy plugin must fail closed.
+ */
 export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefined }): Promise<Vsw> {
   // The user's own AWS_REGION/AWS_PROFILE, not the previous switch's (variables.ts): a switch must not
   // depend on the ones before it.
@@ -42,12 +83,80 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
     warn: (line) => process.stderr.write(`vsw: warning: ${printable(line)}\n`),
     debug: args.debug ? (line) => process.stderr.write(`vsw: debug: ${line}\n`) : undefined,
   });
-  for (const plugin of builtinPlugins({ mfaToken: args.mfaToken })) vsw.use(plugin);
-  const specs = [...(env.VSW_PLUGINS ?? "").split(",").map((s) => s.trim()), ...(args.plugin ?? [])].filter(
-    Boolean,
-  );
-  for (const spec of specs) applyPlugin(vsw, await loadPlugin(spec, env), spec);
+  const applied: PluginRecord[] = [];
+  records.set(vsw, applied);
+  const version = typeof VSW_VERSION === "string" ? VSW_VERSION : "dev";
+  for (const plugin of builtinPlugins({ mfaToken: args.mfaToken })) {
+    applied.push({ name: plugin.name, version, from: "built-in", hooks: tapped(vsw, () => vsw.use(plugin)) });
+  }
+  for (const source of pluginSources(env, args.plugin)) {
+    const { plugin, file, version } = await loadPlugin(source, env);
+    const hooks = tapped(vsw, () => applyPlugin(vsw, plugin, source.spec));
+    applied.push({
+      name: plugin.name,
+      version: typeof plugin.version === "string" ? plugin.version : version,
+      from: source.from,
+      spec: source.spec,
+      file,
+      ...(source.config ? { config: source.config } : {}),
+      hooks,
+    });
+  }
   return vsw;
+}
+
+/** Whether any team plugin is named (config file, `VSW_PLUGINS`, `--plugin`), without loading one. */
+export function hasTeamPlugins(plugins: readonly string[] | undefined): boolean {
+  return pluginSources(userEnvironment(process.env), plugins).length > 0;
+}
+
+/** The team plugins to load, in order: the config file's, then `VSW_PLUGINS`, then `--plugin`. */
+function pluginSources(env: NodeJS.ProcessEnv, flags: readonly string[] | undefined): PluginSource[] {
+  const config = readVswConfig(env);
+  const fromConfig = (config?.plugins ?? []).map(
+    (entry): PluginSource => ({
+      spec: entry.spec,
+      from: "config",
+      config: { file: (config as VswConfigFile).file, label: entry.label },
+      options: entry.options,
+    }),
+  );
+  const list = (text: string | undefined) =>
+    (text ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return [
+    ...fromConfig,
+    ...list(env.VSW_PLUGINS).map((spec): PluginSource => ({ spec, from: "VSW_PLUGINS" })),
+    ...(flags ?? []).filter(Boolean).map((spec): PluginSource => ({ spec, from: "--plugin" })),
+  ];
+}
+
+/**
+ * Runs `apply` and answers the hooks it tapped: the taps of every hook (and of every key of a
+ * HookMap) before and after. Tap names are the plugin's choice, so counting is the one sure way.
+ */
+function tapped(vsw: Vsw, apply: () => void): string[] {
+  const before = tapCounts(vsw);
+  apply();
+  const after = tapCounts(vsw);
+  return [...after].filter(([hook, count]) => count > (before.get(hook) ?? 0)).map(([hook]) => hook);
+}
+
+function tapCounts(vsw: Vsw): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [name, hook] of Object.entries(vsw.hooks as object)) {
+    const taps = (hook as { taps?: unknown[] }).taps;
+    if (Array.isArray(taps)) counts.set(name, taps.length);
+    // A HookMap (formats): tapable keeps its hooks in `_map`, one per key.
+    const map = (hook as { _map?: unknown })._map;
+    if (map instanceof Map) {
+      for (const [key, inner] of map)
+        counts.set(`${name}.${String(key)}`, (inner as { taps: unknown[] }).taps.length);
+    }
+  }
+  return counts;
 }
 
 /** The resolver flags of a profile command. */
@@ -63,19 +172,70 @@ export function resolveFlags(args: ProfileArgs): ResolveFlags {
 /** How long a plugin module may take to load (its top-level code and factory), in seconds. */
 const DEFAULT_PLUGIN_TIMEOUT_SECONDS = 10;
 
+/** A loaded plugin module: the plugin its factory returned, its file, its package's version. */
+interface LoadedPlugin {
+  plugin: VswPlugin;
+  file: string;
+  version: string | undefined;
+}
+
 /**
- * Loads a team plugin: an absolute path, or a package name resolved from the plugin directory
- * (`VSW_PLUGIN_DIR`, default `$XDG_DATA_HOME/vsw/plugins`) or from vsw's own install. The module's
- * default export is a plugin, or a factory that returns one.
+ * Loaded plugins by file and options: a command that builds the core twice (yargs lists plugin
+ * commands, then the handler runs) runs a plugin's module and factory once.
+ */
+const loaded = new Map<string, Promise<LoadedPlugin>>();
+
+/**
+ * Loads a team plugin: an absolute path, a path relative to the vsw config file naming it, or a
+ * package name resolved from the config file's directory, the plugin directory (`VSW_PLUGIN_DIR`,
+ * default `$XDG_DATA_HOME/vsw/plugins`) or vsw's own install. The module's default export is a
+ * plugin, or a factory that returns one; a factory gets the plugin's options (`[plugin NAME]` of the
+ * config file, `{}` otherwise).
  *
  * Security decision: nothing is ever resolved against the working directory. `cd` into a cloned
  * repository must not run its `node_modules` or `./x.mjs` with the unlocked keystore (on every
- * command, even Tab completion), so a relative path is refused and a package found anywhere but
- * the two roots above is not loaded.
+ * command, even Tab completion), so a relative path on the command line or in `VSW_PLUGINS` is
+ * refused and a package found anywhere but the roots above is not loaded.
  */
-async function loadPlugin(spec: string, env: NodeJS.ProcessEnv): Promise<VswPlugin> {
+async function loadPlugin(source: PluginSource, env: NodeJS.ProcessEnv): Promise<LoadedPlugin> {
+  const { spec } = source;
+  const located = await locate(source, env);
+  const key = `${located.file}\0${JSON.stringify(source.options ?? {})}`;
+  let promise = loaded.get(key);
+  if (!promise) {
+    promise = importPlugin(spec, located.file, source.options ?? {}, env).then((plugin) => ({
+      plugin,
+      ...located,
+    }));
+    loaded.set(key, promise);
+  }
+  return promise;
+}
+
+/** The module file of a plugin specifier, and its package's version when it is a package. */
+async function locate(
+  source: PluginSource,
+  env: NodeJS.ProcessEnv,
+): Promise<{ file: string; version: string | undefined }> {
+  const { spec } = source;
+  if (isAbsolute(spec)) return { file: spec, version: undefined };
+  // Why: a path in the config file is relative to the file, as in .npmrc or git's includes; the
+  // working directory never counts.
+  if (source.config && /^\.\.?\//.test(spec))
+    return { file: resolve(dirname(source.config.file), spec), version: undefined };
+  if (source.config && spec.startsWith("~/") && env.HOME)
+    return { file: join(env.HOME, spec.slice(2)), version: undefined };
+  return resolvePackage(spec, env);
+}
+
+/** Imports a plugin module and runs its factory, within `VSW_PLUGIN_TIMEOUT`. */
+async function importPlugin(
+  spec: string,
+  file: string,
+  options: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): Promise<VswPlugin> {
   const { pathToFileURL } = await import("node:url");
-  const file = isAbsolute(spec) ? spec : await resolvePackage(spec, env);
   const timeoutSeconds = pluginTimeout(env);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -99,7 +259,9 @@ async function loadPlugin(spec: string, env: NodeJS.ProcessEnv): Promise<VswPlug
     plugin = await Promise.race([
       (async () => {
         const exported = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
-        return typeof exported === "function" ? await (exported as () => unknown)() : exported;
+        return typeof exported === "function"
+          ? await (exported as (options: Record<string, string>) => unknown)({ ...options })
+          : exported;
       })(),
       deadline,
     ]);
@@ -126,6 +288,8 @@ async function loadPlugin(spec: string, env: NodeJS.ProcessEnv): Promise<VswPlug
 
 /** Applies a loaded plugin; an error thrown by its `apply` names the plugin. */
 function applyPlugin(vsw: Vsw, plugin: VswPlugin, spec: string): void {
+  // Before apply: a plugin written for another plugin API must not tap anything (Babel's assertVersion).
+  assertApiVersion(plugin, spec);
   try {
     vsw.use(plugin);
   } catch (cause) {
@@ -162,7 +326,10 @@ export function pluginDir(env: NodeJS.ProcessEnv): string | undefined {
  * directories, `NODE_PATH` and global folders, so a result is kept only if it lies in the
  * `node_modules` the lookup started from.
  */
-async function resolvePackage(spec: string, env: NodeJS.ProcessEnv): Promise<string> {
+async function resolvePackage(
+  spec: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ file: string; version: string | undefined }> {
   if (/^[.~]/.test(spec) || spec.includes("\\")) {
     throw new VswError(
       "VSW_PLUGIN_LOAD",
@@ -176,7 +343,11 @@ async function resolvePackage(spec: string, env: NodeJS.ProcessEnv): Promise<str
   const { realpathSync } = await import("node:fs");
   const { fileURLToPath } = await import("node:url");
   const dir = pluginDir(env);
-  const roots: string[] = dir ? [join(dir, "node_modules")] : [];
+  // The vsw config file's directory first (`npm install --prefix ~/.config/vsw team-plugin`): where
+  // the config names it. Then the plugin directory, then vsw's own install.
+  const config = vswConfigPath(env);
+  const roots: string[] = config ? [join(dirname(config), "node_modules")] : [];
+  if (dir) roots.push(join(dir, "node_modules"));
   // The bundle is dist/vsw.js, so its package root is one level up; its dependencies are in the
   // node_modules of that root or of an ancestor (the global folder `npm install -g` put it in).
   for (let d = dirname(dirname(realpathSync(fileURLToPath(import.meta.url)))); ; d = dirname(d)) {
@@ -198,7 +369,7 @@ async function resolvePackage(spec: string, env: NodeJS.ProcessEnv): Promise<str
     try {
       // Node's lookup starts in `modules`; it may also walk up or read NODE_PATH, hence the check.
       const found = realpathSync(createRequire(join(dirname(modules), "vsw-plugin-lookup.js")).resolve(spec));
-      if (found.startsWith(home + sep)) return found;
+      if (found.startsWith(home + sep)) return { file: found, version: packageVersion(home) };
     } catch (cause) {
       failure = cause;
     }
@@ -214,6 +385,16 @@ async function resolvePackage(spec: string, env: NodeJS.ProcessEnv): Promise<str
       ? `Install it into the plugin directory (npm install --prefix ${JSON.stringify(dir)} ${spec}) or give its absolute path.`
       : "Set VSW_PLUGIN_DIR and install it there, or give its absolute path.",
   });
+}
+
+/** The `version` of a package's package.json, if it has one. */
+function packageVersion(home: string): string | undefined {
+  try {
+    const { version } = JSON.parse(readFileSync(join(home, "package.json"), "utf8")) as { version?: unknown };
+    return typeof version === "string" ? version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function pluginTimeout(env: NodeJS.ProcessEnv): number {

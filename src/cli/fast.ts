@@ -22,7 +22,10 @@ const VALUE_OPTIONS: Record<string, string> = {
   "--mfa-serial": "mfaSerial",
   "--keystore": "keystore",
   "--min-remaining": "minRemaining",
+  "--plugin": "plugin",
 };
+/** Options that may be given more than once, collected in order (yargs' `array: true`). */
+const REPEATABLE = ["plugin"];
 const BOOLEAN_OPTIONS: Record<string, string> = { "--no-session": "noSession", "--debug": "debug" };
 const ALLOWED: Record<string, string[]> = {
   env: [
@@ -35,6 +38,7 @@ const ALLOWED: Record<string, string[]> = {
     "noSession",
     "debug",
     "minRemaining",
+    "plugin",
   ],
   export: [
     "shell",
@@ -47,6 +51,7 @@ const ALLOWED: Record<string, string[]> = {
     "noSession",
     "debug",
     "minRemaining",
+    "plugin",
   ],
   off: ["shell"],
 };
@@ -69,7 +74,7 @@ export function parseFast(argv: readonly string[]): FastCommand | undefined {
     const eq = word.indexOf("=");
     const flag = eq === -1 ? word : word.slice(0, eq);
     const key = VALUE_OPTIONS[flag] ?? BOOLEAN_OPTIONS[flag];
-    if (!key || !allowed.includes(key) || key in args) return undefined;
+    if (!key || !allowed.includes(key) || (key in args && !REPEATABLE.includes(key))) return undefined;
     if (flag in BOOLEAN_OPTIONS) {
       if (eq !== -1) return undefined;
       args[key] = true;
@@ -78,7 +83,7 @@ export function parseFast(argv: readonly string[]): FastCommand | undefined {
     const value = eq === -1 ? rest[++i] : word.slice(eq + 1);
     // A missing or empty value goes to yargs, which refuses it (a usage error, never a default).
     if (!value || (eq === -1 && value.startsWith("-"))) return undefined;
-    args[key] = value;
+    args[key] = REPEATABLE.includes(key) ? [...((args[key] as string[] | undefined) ?? []), value] : value;
   }
   // yargs checks `--shell` against its choices: an unknown one goes there for the same message.
   if (args.shell !== undefined && name !== "export" && !SHELLS.includes(args.shell as string))

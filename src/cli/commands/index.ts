@@ -11,6 +11,7 @@ import { lockCommand } from "./lock.js";
 import { offCommand } from "./off.js";
 import { pickCommand } from "./pick.js";
 import { planCommand } from "./plan.js";
+import { pluginsCommand } from "./plugins.js";
 import { removeCommand } from "./remove.js";
 import { useCommand } from "./use.js";
 
@@ -28,5 +29,6 @@ export const commands = [
   offCommand,
   useCommand,
   pickCommand,
+  pluginsCommand,
   completeCommand,
 ];
