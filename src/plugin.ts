@@ -39,6 +39,12 @@ export {
   sessionItem,
 } from "./core/items.js";
 export { STAGE_CACHE, STAGE_DEFAULT, STAGE_INTERACTIVE, STAGE_POLICY } from "./core/stages.js";
+export {
+  type FileLockOptions,
+  type LockFunction,
+  type LockOptions,
+  withFileLock,
+} from "./core/lock.js";
 export type * from "./core/types.js";
 export type { Terminal, TerminalStreams, Vsw, VswOptions, VswPlugin } from "./core/vsw.js";
 

@@ -85,36 +85,6 @@ describe("file keystore: concurrency", () => {
     }
   });
 
-  test("withLock serialises holders in different processes", async () => {
-    const dir = path.join(diskDir(), "store");
-    const runs = Array.from({ length: 4 }, () =>
-      finished(
-        spawnWriter({ mode: "lock", dir, passphrase: PASSPHRASE, lockName: "session/prod", holdMs: 150 }),
-      ),
-    );
-    const spans = (await Promise.all(runs))
-      .map((result) => JSON.parse(result.out) as { start: number; end: number })
-      .sort((a, b) => a.start - b.start);
-    for (let i = 1; i < spans.length; i++) {
-      assert.ok((spans[i]?.start ?? 0) >= (spans[i - 1]?.end ?? 0), "two holders overlapped");
-    }
-  });
-
-  test("withLock serialises holders within one process", async () => {
-    const store = cheapStore();
-    let active = 0;
-    let maxActive = 0;
-    const hold = () =>
-      store.withLock("mfa/arn:aws:iam::1:mfa/me", async () => {
-        active++;
-        maxActive = Math.max(maxActive, active);
-        await sleep(20);
-        active--;
-      });
-    await Promise.all([hold(), hold(), hold()]);
-    assert.equal(maxActive, 1);
-  });
-
   test("a lock left by a dead process is broken", async () => {
     const store = cheapStore();
     fs.mkdirSync(store.dir, { recursive: true });
@@ -153,19 +123,5 @@ describe("file keystore: concurrency", () => {
     assert.match(error.message, new RegExp(`process ${process.pid}`));
     assert.ok(Date.now() - start < 2_000);
     assert.equal(await store.get("keys/prod"), undefined);
-  });
-
-  test("a named lock held elsewhere makes withLock give up with VSW_KEYSTORE_LOCKED", async () => {
-    const store = cheapStore({ namedLockTimeoutMs: 200 });
-    let release = () => {};
-    const holding = store.withLock("mfa", () => new Promise<void>((resolve) => (release = resolve)));
-    await sleep(20);
-    await assert.rejects(
-      store.withLock("mfa", async () => "never"),
-      code("VSW_KEYSTORE_LOCKED"),
-    );
-    release();
-    await holding;
-    assert.equal(await store.withLock("mfa", async () => "now"), "now");
   });
 });

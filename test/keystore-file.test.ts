@@ -354,7 +354,8 @@ describe("file keystore: plugin", () => {
     assert.equal(vsw.hooks.keystore.call({ name: "keychain" }), undefined);
     const keystore = vsw.keystore();
     assert.equal(keystore.name, "file");
-    assert.equal(vsw.hooks.keystore.call({ name: "file" }), keystore);
+    assert.equal(vsw.hooks.keystore.call({ name: "file" })?.name, "file");
+    assert.equal(vsw.keystore(), keystore, "asked once, then remembered");
     assert.deepEqual(vsw.plugins, ["keystore-file"]);
   });
 

@@ -4,6 +4,8 @@
  */
 import { VswError } from "./errors.js";
 import { createHooks, type Hooks } from "./hooks.js";
+import { traceKeystore } from "./keystore-trace.js";
+import { type LockFunction, lockDir, namedLocks } from "./lock.js";
 import type { Env, Keystore } from "./types.js";
 
 /** A plugin: a name (used as the tap name everywhere) and an `apply` that taps hooks. */
@@ -46,6 +48,8 @@ export interface VswOptions {
   warn?: (line: string) => void;
   /** `--debug` trace sink (stderr); receives hook and tap names, never values. */
   debug?: (line: string) => void;
+  /** Named inter-process locks (tests may hand in their own). Default: lock files in `lockDir(env)`. */
+  lock?: LockFunction;
 }
 
 export interface Vsw {
@@ -59,8 +63,17 @@ export interface Vsw {
   /** Names of the applied plugins, in order. */
   readonly plugins: readonly string[];
   use(plugin: VswPlugin): Vsw;
-  /** The chosen keystore, asked of the `keystore` hook once and then remembered. */
+  /**
+   * The chosen keystore, asked of the `keystore` hook once and then remembered; its calls are
+   * traced and its errors attributed to the plugin that answered.
+   */
   keystore(): Keystore;
+  /**
+   * Runs `fn` holding the inter-process lock `name` (per user; held across processes and within
+   * one), and returns its result. Waits up to `timeoutMs` (default 120 s), then fails with
+   * `VSW_KEYSTORE_LOCKED`. A lock whose holder died is broken. Prefix a plugin's names with its own.
+   */
+  lock: LockFunction;
 }
 
 const noTerminal: Terminal = { open: () => undefined };
@@ -70,6 +83,13 @@ export function createVsw(options: VswOptions): Vsw {
   const hooks = createHooks();
   const plugins: string[] = [];
   let chosen: Keystore | undefined;
+  // Which keystore tap answered: the last one tapable started before the bail.
+  let answering = "keystore";
+  hooks.keystore.intercept({
+    tap: (tap) => {
+      answering = tap.name;
+    },
+  });
   if (options.debug) {
     const debug = options.debug;
     hooks.trace.tap("debug", (line) => debug(line));
@@ -82,6 +102,7 @@ export function createVsw(options: VswOptions): Vsw {
     warn: options.warn ?? (() => {}),
     keystoreName: options.keystore ?? options.env.VSW_KEYSTORE ?? "file",
     plugins,
+    lock: options.lock ?? namedLocks(() => lockDir(options.env)),
     use(plugin) {
       plugin.apply(vsw);
       plugins.push(plugin.name);
@@ -90,8 +111,8 @@ export function createVsw(options: VswOptions): Vsw {
     keystore() {
       if (chosen) return chosen;
       const name = vsw.keystoreName;
-      chosen = hooks.keystore.call({ name });
-      if (!chosen) {
+      const answer = hooks.keystore.call({ name });
+      if (!answer) {
         // The names a user can pass to --keystore: a tap may say so (`{ name, keystore: "file" }`);
         // otherwise the convention `keystore-<name>` of the tap's name (the built-in `keystore-file`).
         const known = hooks.keystore.taps
@@ -104,6 +125,7 @@ export function createVsw(options: VswOptions): Vsw {
             : "No keystore plugin is loaded.",
         });
       }
+      chosen = traceKeystore(answer, answering, (line) => hooks.trace.call(line));
       return chosen;
     },
   };

@@ -4,11 +4,13 @@
  * - `once`: stores `items`, then prints `{"meta": sha256 of store.json}`;
  * - `loop`: stores `item-<i>` = `value-<i>` and `counter` = `<i>` for i = 0, 1, …, printing `<i>` after
  *   each completed pair, until killed;
- * - `lock`: holds `withLock(lockName)` for `holdMs`, then prints `{"start", "end"}` (epoch ms).
+ * - `lock`: holds the core's named lock `lockName` (lock files in `dir`) for `holdMs`, then prints
+ *   `{"start", "end"}` (epoch ms).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { namedLocks } from "../../src/core/lock.js";
 import { openFileStore } from "../../src/plugins/keystore/file.js";
 
 interface Job {
@@ -45,7 +47,8 @@ if (job.mode === "once") {
   }
 } else {
   const holdMs = job.holdMs ?? 100;
-  const span = await store.withLock(job.lockName ?? "mfa", async () => {
+  const lock = namedLocks(() => job.dir);
+  const span = await lock(job.lockName ?? "mfa", async () => {
     const start = Date.now();
     await new Promise((resolve) => setTimeout(resolve, holdMs));
     return { start, end: Date.now() };

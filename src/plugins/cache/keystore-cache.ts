@@ -1,9 +1,6 @@
 import { createHash } from "node:crypto";
-import { isVswError } from "../../core/errors.js";
-import { STAGE_CACHE } from "../../core/hooks.js";
-import { type StoredSession, sessionItem } from "../../core/items.js";
-import type { PlanStep } from "../../core/types.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { PlanStep, VswPlugin } from "../../plugin.js";
+import { isVswError, STAGE_CACHE, type StoredSession, sessionItem } from "../../plugin.js";
 
 const NAME = "cache-keystore";
 
@@ -61,8 +58,8 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
         } catch (error) {
           // Why: the session is minted (and an MFA code spent); a full disk or a read-only store must
           // not throw it away. It is handed out uncached, and the next switch mints again.
-          const code = (error as NodeJS.ErrnoException | undefined)?.code;
-          if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) throw error;
+          const code = errnoCode(error);
+          if (code === undefined) throw error;
           vsw.warn(
             `The session of "${step.profile}" was not cached: the keystore could not be written (${code}).`,
           );
@@ -73,6 +70,20 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
       });
     },
   };
+}
+
+/**
+ * The errno code of an I/O failure, also when it arrives as the `cause` of the core's attribution
+ * (`VSW_PLUGIN_ERROR` naming the keystore plugin).
+ */
+function errnoCode(error: unknown): string | undefined {
+  let current = error;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**

@@ -6,9 +6,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { VswError } from "../../core/errors.js";
-import type { Env } from "../../core/types.js";
-import type { Terminal, TerminalStreams } from "../../core/vsw.js";
+import type { Env, Terminal, TerminalStreams } from "../../plugin.js";
+import { VswError, withFileLock } from "../../plugin.js";
 import {
   checkVerifier,
   createVerifier,
@@ -23,7 +22,6 @@ import {
   validKdf,
 } from "./file-crypto.js";
 import { atomicWrite, ensurePrivateDir, readIfExists, TEMP_PREFIX } from "./file-io.js";
-import { withFileLock } from "./file-lock.js";
 import { ITEM_SUFFIX } from "./file-names.js";
 import { readRecord, recordPath, removeRecord, runtimeDir, writeRecord } from "./file-unlock.js";
 

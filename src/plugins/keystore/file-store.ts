@@ -5,9 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { VswError } from "../../core/errors.js";
-import type { Env, Keystore, KeystoreItem } from "../../core/types.js";
-import type { Terminal } from "../../core/vsw.js";
+import type { Env, Keystore, KeystoreItem, Terminal } from "../../plugin.js";
+import { VswError, withFileLock } from "../../plugin.js";
 import { openItem, parseItem, type ScryptCost, sealItem } from "./file-crypto.js";
 import {
   atomicWrite,
@@ -18,7 +17,6 @@ import {
   readIfExists,
   TEMP_PREFIX,
 } from "./file-io.js";
-import { withFileLock } from "./file-lock.js";
 import { assertName, decodeName, encodeName, ITEM_SUFFIX, isHashed } from "./file-names.js";
 import { assertNotOrphaned, forgetUnlock, META_FILE, STORE_LOCK, unlockStore } from "./file-open.js";
 
@@ -37,8 +35,6 @@ export interface FileKeystoreOptions {
   unlockTtlSeconds?: number;
   /** Milliseconds a write waits for the store lock. Default 10 s. */
   lockTimeoutMs?: number;
-  /** Milliseconds `withLock` waits. Default 120 s: the holder may be waiting for someone's MFA code. */
-  namedLockTimeoutMs?: number;
   /** Called once per scrypt run (tests count key derivations with it). */
   onKdf?: () => void;
 }
@@ -62,7 +58,6 @@ export interface FileStore extends Keystore {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
-const DEFAULT_NAMED_LOCK_TIMEOUT_MS = 120_000;
 
 /** Opens (lazily: no I/O until a method runs) the `file` keystore described by `options`. */
 export function openFileStore(options: FileStoreOptions = {}): FileStore {
@@ -161,12 +156,6 @@ export function openFileStore(options: FileStoreOptions = {}): FileStore {
         fsyncDir(dir);
         return true;
       });
-    },
-    withLock(name, fn) {
-      assertName(name, "Keystore lock");
-      ensurePrivateDir(dir);
-      const timeoutMs = options.namedLockTimeoutMs ?? DEFAULT_NAMED_LOCK_TIMEOUT_MS;
-      return withFileLock(path.join(dir, `lock-${encodeName(name)}.lock`), { timeoutMs, label: name }, fn);
     },
     lock() {
       // Drop, do not zero: a write in flight may still hold the buffer.

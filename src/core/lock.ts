@@ -1,16 +1,28 @@
 /**
- * Inter-process locks for the `file` keystore: a lock file created atomically (written to a temp
+ * Inter-process locks offered by the core: `vsw.lock(name, fn)` for named locks (the pipeline's
+ * mint lock, a plugin's own), and `withFileLock` for a keystore that must lock a file of its own
+ * (the `file` keystore's store lock sits beside its store, which may be on a shared file system).
+ * A lock is a file created atomically (written to a temp
  * file, then hard-linked into place, so it never exists half-written) holding pid, host, a random
  * token and a timestamp. A holder refreshes the file's mtime as a heartbeat; a waiter breaks the
  * lock when its pid is dead (same host) or the heartbeat stopped, retries with jittered
  * exponential backoff, and gives up with `VSW_KEYSTORE_LOCKED` after a bounded wait.
  */
-import { randomBytes } from "node:crypto";
-import { linkSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
-import { VswError } from "../../core/errors.js";
-import { errorCode, removeQuietly, TEMP_PREFIX } from "./file-io.js";
+import { VswError } from "./errors.js";
+import type { Env } from "./types.js";
+
+/** Options of a named lock (`vsw.lock`). */
+export interface LockOptions {
+  /** How long to wait for the lock before `VSW_KEYSTORE_LOCKED`. Default 120 s: the holder may be waiting for someone's MFA code. */
+  timeoutMs?: number;
+}
+
+/** `vsw.lock`: runs `fn` holding the inter-process lock `name` (per user), and returns its result. */
+export type LockFunction = <T>(name: string, fn: () => Promise<T>, options?: LockOptions) => Promise<T>;
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
@@ -30,6 +42,47 @@ interface Holder {
 }
 
 const DEFAULT_STALE_MS = 30_000;
+const DEFAULT_NAMED_TIMEOUT_MS = 120_000;
+/** Temp files share the `file` keystore's prefix, so its clean-up removes one a crash left in its directory. */
+const TEMP_PREFIX = ".tmp-";
+/** Longer lock names are hashed, to stay within file-name limits. */
+const MAX_PLAIN_NAME = 120;
+
+/**
+ * The directory of named locks: `VSW_LOCK_DIR` > `$XDG_STATE_HOME/vsw/locks` >
+ * `$HOME/.local/state/vsw/locks`. Why state and not the runtime dir: a lock must be per user and
+ * per HOME (two HOMEs are two sets of keystores), and the XDG spec puts such files in state.
+ */
+export function lockDir(env: Env): string {
+  if (env.VSW_LOCK_DIR) return path.resolve(env.VSW_LOCK_DIR);
+  // The XDG spec says a relative XDG_STATE_HOME is invalid and must be ignored.
+  if (env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME))
+    return path.join(env.XDG_STATE_HOME, "vsw", "locks");
+  if (env.HOME) return path.join(env.HOME, ".local", "state", "vsw", "locks");
+  throw new VswError("VSW_CONFIG_INVALID", "vsw has no directory for its locks: HOME is not set.", {
+    hint: "Set VSW_LOCK_DIR to a directory of your own.",
+  });
+}
+
+/** Named locks as files in the directory `dir()` gives (asked on first use, created 0700). */
+export function namedLocks(dir: () => string): LockFunction {
+  return (name, fn, options = {}) => {
+    if (typeof name !== "string" || name === "" || name.length > 1024) {
+      throw new VswError("VSW_USAGE", `Lock name ${JSON.stringify(String(name)).slice(0, 80)} is not valid.`, {
+        hint: "Name a lock with a non-empty string of at most 1024 characters.",
+      });
+    }
+    const where = dir();
+    mkdirSync(where, { recursive: true, mode: 0o700 });
+    const plain = encodeURIComponent(name);
+    const file =
+      plain.length <= MAX_PLAIN_NAME
+        ? plain
+        : `h-${createHash("sha256").update(name).digest("base64url")}`;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_NAMED_TIMEOUT_MS;
+    return withFileLock(path.join(where, `${file}.lock`), { timeoutMs, label: name }, fn);
+  };
+}
 /** Errors that mean no file can be written in the directory now. */
 const UNWRITABLE = ["ENOSPC", "EDQUOT", "EROFS"];
 /** A `.break` file older than this belongs to a breaker that died. */
@@ -181,9 +234,22 @@ function touch(lockPath: string): void {
 
 function lockedError(lockPath: string, label: string, holder: Holder | undefined): VswError {
   const who = holder?.pid === undefined ? "another process" : `process ${holder.pid}`;
-  return new VswError("VSW_KEYSTORE_LOCKED", `The file keystore lock "${label}" is held by ${who}.`, {
+  return new VswError("VSW_KEYSTORE_LOCKED", `The lock "${label}" is held by ${who}.`, {
     hint: `Wait for the other vsw to finish; if none is running, delete "${lockPath}".`,
   });
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Gone already.
+  }
 }
 
 function sleep(ms: number): Promise<void> {
