@@ -38,7 +38,14 @@ export {
   type StoredSession,
   sessionItem,
 } from "./core/items.js";
-export { STAGE_CACHE, STAGE_DEFAULT, STAGE_INTERACTIVE, STAGE_POLICY } from "./core/stages.js";
+export {
+  STAGE_CACHE,
+  STAGE_DEFAULT,
+  STAGE_EXPLICIT,
+  STAGE_INTERACTIVE,
+  STAGE_POLICY,
+  STAGE_PREFLIGHT,
+} from "./core/stages.js";
 export {
   type FileLockOptions,
   type LockFunction,

@@ -8,7 +8,7 @@
  * on the terminal. The opt-in exists for unattended nesting with the unlock cache off
  * (`VSW_FILE_UNLOCK_TTL=0`), where the nested vsw has neither.
  */
-import type { Env } from "../core/types.js";
+import type { Env } from "../plugin.js";
 
 /** The variables no child inherits unless `VSW_FILE_PASSPHRASE_INHERIT=1`. */
 export const CHILD_SECRETS = ["VSW_FILE_PASSPHRASE"] as const;

@@ -2,7 +2,7 @@
  * The built-in plugins, in the order they are applied. Each uses exactly the API a team plugin
  * uses; order inside a hook comes from stages, not from this list.
  */
-import type { VswPlugin } from "../core/vsw.js";
+import type { VswPlugin } from "../plugin.js";
 import { keystoreCache } from "./cache/keystore-cache.js";
 import { awsConfig } from "./config/aws-config.js";
 import { documentFormats } from "./format/documents.js";

@@ -1,9 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { VswError } from "../../core/errors.js";
-import { STAGE_DEFAULT } from "../../core/hooks.js";
-import type { Env } from "../../core/types.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { Env, VswPlugin } from "../../plugin.js";
+import { STAGE_DEFAULT, VswError } from "../../plugin.js";
 
 const NAME = "config-aws";
 

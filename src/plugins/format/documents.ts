@@ -1,5 +1,5 @@
-import { VswError } from "../../core/errors.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { VswPlugin } from "../../plugin.js";
+import { VswError } from "../../plugin.js";
 import { assertRepresentable, isInvisible } from "./shell-quote.js";
 import { exportedVariables, isoSeconds } from "./variables.js";
 

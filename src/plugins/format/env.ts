@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { VswError } from "../../core/errors.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { VswPlugin } from "../../plugin.js";
+import { VswError } from "../../plugin.js";
 import { isShell, renderShell, SHELLS, type Shell } from "./shell-quote.js";
 import { exportedVariables, SWITCH_VARIABLES, savedVariables } from "./variables.js";
 

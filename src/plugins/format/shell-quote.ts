@@ -13,7 +13,7 @@
  *   CSH_JUNKIE_QUOTES, which rejects it.
  * - Variable names are checked too: a name is code, never quoted.
  */
-import { VswError } from "../../core/errors.js";
+import { VswError } from "../../plugin.js";
 
 /** Shells the `env` format can speak. */
 export const SHELLS = ["bash", "zsh", "sh", "fish", "pwsh"] as const;

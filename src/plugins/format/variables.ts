@@ -1,4 +1,4 @@
-import type { FormatRequest } from "../../core/types.js";
+import type { FormatRequest } from "../../plugin.js";
 import { isInvisible } from "./shell-quote.js";
 
 /**

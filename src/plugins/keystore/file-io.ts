@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { VswError } from "../../core/errors.js";
+import { VswError } from "../../plugin.js";
 
 /** Prefix of temp files; readers skip them, writers remove them once they are {@link TEMP_MAX_AGE_MS} old. */
 export const TEMP_PREFIX = ".tmp-";

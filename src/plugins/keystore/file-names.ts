@@ -4,7 +4,7 @@
  * encoded into a portable, reversible file name.
  */
 import { createHash } from "node:crypto";
-import { VswError } from "../../core/errors.js";
+import { VswError } from "../../plugin.js";
 
 /** Suffix of item files. */
 export const ITEM_SUFFIX = ".item";

@@ -22,7 +22,7 @@ import {
   statfsSync,
 } from "node:fs";
 import path from "node:path";
-import type { Env } from "../../core/types.js";
+import type { Env } from "../../plugin.js";
 import { atomicWrite, cleanTemps, removeQuietly } from "./file-io.js";
 
 /** A cached unlock. */

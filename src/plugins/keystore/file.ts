@@ -3,7 +3,7 @@
  * files, unlocked by a passphrase (scrypt) that is remembered for a login session on a RAM file
  * system. Answers `{ name: "file" }` on the `keystore` hook.
  */
-import type { VswPlugin } from "../../core/vsw.js";
+import type { VswPlugin } from "../../plugin.js";
 import { type FileKeystoreOptions, type FileStore, openFileStore } from "./file-store.js";
 
 export {

@@ -4,8 +4,8 @@
  * and the keystore loads this module only when it really has to ask.
  */
 import { StringDecoder } from "node:string_decoder";
-import { VswError } from "../../core/errors.js";
-import type { TerminalStreams } from "../../core/vsw.js";
+import type { TerminalStreams } from "../../plugin.js";
+import { VswError } from "../../plugin.js";
 
 /** How often a new passphrase may be mistyped before giving up. */
 const MAX_TRIES = 3;

@@ -1,5 +1,5 @@
-import { STAGE_DEFAULT } from "../../core/hooks.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { VswPlugin } from "../../plugin.js";
+import { STAGE_EXPLICIT } from "../../plugin.js";
 
 const NAME = "mfa-flag";
 
@@ -15,7 +15,7 @@ export function flagMfa(options: FlagMfaOptions = {}): VswPlugin {
     name: NAME,
     apply(vsw) {
       let token = options.token;
-      vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT - 10 }, async () => {
+      vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_EXPLICIT }, async () => {
         // A code is single-use at AWS: hand it out once, then let the next source answer.
         const answer = token;
         token = undefined;

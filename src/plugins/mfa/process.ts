@@ -1,7 +1,5 @@
-import { VswError } from "../../core/errors.js";
-import { STAGE_DEFAULT } from "../../core/hooks.js";
-import type { Env } from "../../core/types.js";
-import type { TerminalStreams, VswPlugin } from "../../core/vsw.js";
+import type { Env, TerminalStreams, VswPlugin } from "../../plugin.js";
+import { STAGE_DEFAULT, VswError } from "../../plugin.js";
 import { childEnv } from "../child-env.js";
 
 const NAME = "mfa-process";

@@ -1,6 +1,5 @@
-import { VswError } from "../../core/errors.js";
-import { STAGE_INTERACTIVE } from "../../core/hooks.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { VswPlugin } from "../../plugin.js";
+import { STAGE_INTERACTIVE, VswError } from "../../plugin.js";
 
 const NAME = "mfa-prompt";
 

@@ -1,7 +1,5 @@
-import { commandHint, VswError } from "../../core/errors.js";
-import { STAGE_DEFAULT } from "../../core/hooks.js";
-import { keysItem, type StoredKeys } from "../../core/items.js";
-import type { VswPlugin } from "../../core/vsw.js";
+import type { VswPlugin } from "../../plugin.js";
+import { commandHint, keysItem, STAGE_DEFAULT, type StoredKeys, VswError } from "../../plugin.js";
 
 const NAME = "source-stored-keys";
 
