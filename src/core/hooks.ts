@@ -6,6 +6,7 @@
 import {
   AsyncParallelHook,
   AsyncSeriesBailHook,
+  AsyncSeriesHook,
   AsyncSeriesWaterfallHook,
   type FullTap,
   HookMap,
@@ -14,12 +15,15 @@ import {
 } from "tapable";
 import { isVswError, PluginError } from "./errors.js";
 import type {
+  AuthorizeRequest,
   CacheRequest,
   Credentials,
   FormatRequest,
   Keystore,
   KeystoreRequest,
   MfaRequest,
+  Plan,
+  PlanContext,
   ResolvedCredentials,
   ResolveInput,
   SessionCreatedEvent,
@@ -43,6 +47,21 @@ export function createHooks() {
      * rewrite it. Stages: STAGE_DEFAULT reads files.
      */
     loadConfig: new AsyncSeriesWaterfallHook<[ResolveInput]>(["input"], "loadConfig"),
+    /**
+     * AsyncSeriesWaterfallHook: the plan the pure resolver built, which a tap may extend or
+     * replace (add a step of its own kind, swap a source for a broker). Returning `undefined`
+     * leaves the plan as it was. Runs for `vsw plan` too, so no tap may read a secret or prompt.
+     * Stages: STAGE_DEFAULT.
+     */
+    plan: new AsyncSeriesWaterfallHook<[Plan, PlanContext]>(["plan", "context"], "plan"),
+    /**
+     * AsyncSeriesHook (every tap runs): policy. Called with the final plan before any secret is
+     * read, any MFA code asked or any STS call made; only the names of stored keys were listed. A
+     * tap allows by returning (`undefined`) and refuses by throwing, best a `VswError` with its own
+     * code, which reaches the user unchanged. Any error refuses: policy fails closed.
+     * Stages: STAGE_POLICY.
+     */
+    authorize: new AsyncSeriesHook<[AuthorizeRequest]>(["request"], "authorize"),
     /**
      * SyncBailHook: returns the keystore whose name is asked for; `undefined` means "not mine".
      * No answer at all is `VSW_KEYSTORE_UNKNOWN`.
@@ -79,8 +98,8 @@ export function createHooks() {
     /** AsyncSeriesHook-like parallel event: a cached result of a plan step must be forgotten. */
     dropSession: new AsyncParallelHook<[CacheRequest]>(["request"], "dropSession"),
     /**
-     * AsyncSeriesWaterfallHook: transforms the final credentials (a policy plugin may refuse by
-     * throwing). Returning the argument unchanged is the default.
+     * AsyncSeriesWaterfallHook: transforms the final credentials. Returning the argument unchanged
+     * is the default. Policy belongs in `authorize`, which refuses before anything is read or asked.
      */
     credentials: new AsyncSeriesWaterfallHook<[Credentials, ResolvedCredentials]>(
       ["credentials", "resolved"],
@@ -104,6 +123,11 @@ export function createHooks() {
     sessionCreated: new AsyncParallelHook<[SessionCreatedEvent]>(["event"], "sessionCreated"),
     /** AsyncParallelHook event: obtaining credentials failed. */
     sessionFailed: new AsyncParallelHook<[SessionFailedEvent]>(["event"], "sessionFailed"),
+    /**
+     * AsyncParallelHook event: vsw is about to exit (after the command, also when it failed); stop
+     * the servers and children a plugin started. Not called when a signal kills vsw.
+     */
+    shutdown: new AsyncParallelHook<[]>([], "shutdown"),
     /** SyncHook: `--debug` trace lines (hook and tap names only, never arguments). */
     trace: new SyncHook<[string]>(["line"], "trace"),
   });

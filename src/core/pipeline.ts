@@ -12,6 +12,7 @@ import type {
   FormatRequest,
   Plan,
   PlanStep,
+  PluginStep,
   ResolvedCredentials,
   ResolveFlags,
   ResolveInput,
@@ -61,8 +62,8 @@ export async function knownProfiles(
 }
 
 /**
- * The one call of the commands that hand out credentials: plan, execute, then the `credentials`
- * waterfall (policy plugins), so `env`, `export` and `exec` all pass through the same hooks.
+ * The one call of the commands that hand out credentials: plan, `authorize` (policy), execute,
+ * then the `credentials` waterfall, so `env`, `export` and `exec` all pass through the same hooks.
  */
 export async function resolveCredentials(
   vsw: Vsw,
@@ -70,7 +71,10 @@ export async function resolveCredentials(
   flags: ResolveFlags = {},
 ): Promise<ResolvedCredentials> {
   const input = await loadInput(vsw, profile, flags);
-  const plan = resolvePlan(input);
+  const plan = await buildPlan(vsw, input);
+  // Why here: policy decides before anything costly (rollup's buildStart), so a refusal leaves no
+  // secret read, no MFA prompt, no STS call and nothing cached. Only stored key names were listed.
+  await vsw.hooks.authorize.promise({ profile, plan, env: vsw.env, flags });
   const resolved: ResolvedCredentials = {
     profile: plan.profile,
     // A role without a region of its own hands out its source's (resolve.ts: inheritedRegion).
@@ -82,7 +86,47 @@ export async function resolveCredentials(
 
 /** Resolves a profile into an ordered plan, without any network or secret. */
 export async function planFor(vsw: Vsw, profile: string, flags: ResolveFlags = {}): Promise<Plan> {
-  return resolvePlan(await loadInput(vsw, profile, flags));
+  return buildPlan(vsw, await loadInput(vsw, profile, flags));
+}
+
+const BUILTIN_STEP_TYPES = new Set(["keys", "credential_process", "GetSessionToken", "AssumeRole"]);
+
+/**
+ * The pure resolver's plan passed through the `plan` waterfall, checked: at least one step, each
+ * with a profile, and a plugin's own kind namespaced (`"acme:broker"`) and labelled for `vsw plan`.
+ */
+export async function buildPlan(vsw: Vsw, input: ResolveInput): Promise<Plan> {
+  const resolved = resolvePlan(input);
+  // Untapped (no team plugin): the resolver's plan as it is, nothing added to the hot path.
+  if (!vsw.hooks.plan.isUsed()) return resolved;
+  const plan = await vsw.hooks.plan.promise(resolved, input);
+  const steps: unknown = plan?.steps;
+  if (!Array.isArray(steps) || steps.length === 0) {
+    throw new VswError(
+      "VSW_PLAN_INVALID",
+      `The plan for "${input.profile}" has no steps after the plan hook.`,
+      {
+        hint: "A plan tap must return the plan it was given, changed, or undefined; check your plugins (--debug).",
+      },
+    );
+  }
+  for (const step of steps as PlanStep[]) {
+    const type = String((step as { type?: unknown })?.type);
+    const custom = !BUILTIN_STEP_TYPES.has(type);
+    if (
+      typeof step?.profile !== "string" ||
+      (custom && (!/^[^:]+:.+/.test(type) || typeof (step as PluginStep).label !== "string"))
+    ) {
+      throw new VswError(
+        "VSW_PLAN_INVALID",
+        `A step of kind "${type}" in the plan for "${input.profile}" is malformed.`,
+        {
+          hint: 'A plugin\'s step needs a profile, a label and a type of the form "plugin:kind".',
+        },
+      );
+    }
+  }
+  return plan;
 }
 
 /** A cached session is handed out with at least this much life left (aws-vault's and the SDKs' 5 min). */
@@ -109,11 +153,12 @@ function cacheNeeds(
 ): Pick<CacheRequest, "minRemainingSeconds" | "minDurationSeconds"> {
   if (!last) return { minRemainingSeconds: DEFAULT_MIN_REMAINING_SECONDS };
   const margin = flags.minRemainingSeconds ?? DEFAULT_MIN_REMAINING_SECONDS;
-  if (!("durationSeconds" in step)) return { minRemainingSeconds: margin };
+  const duration = "durationSeconds" in step ? step.durationSeconds : undefined;
+  if (duration === undefined) return { minRemainingSeconds: margin };
   // Why: a session minted for less than is asked now (an earlier --duration 15m, a raised
   // duration_seconds) is not what the user asked for; an explicit --duration also wants that much
   // life left, not the tail of an older session.
-  const asked = step.durationSeconds - durationTolerance(step.durationSeconds);
+  const asked = duration - durationTolerance(duration);
   // Why the cap: a margin longer than a fresh session lives (--min-remaining 2h on a 1 h role)
   // would mint on every run; a fresh session is the most that can be handed out.
   const need = Math.min(margin, asked);
@@ -171,7 +216,7 @@ async function execute(vsw: Vsw, plan: Plan, useCache: boolean, flags: ResolveFl
       await vsw.hooks.sessionCreated.promise({ step: source, keystore, credentials });
   }
   for (let i = start + 1; i < steps.length; i++) {
-    const step = steps[i] as SessionStep;
+    const step = steps[i] as SessionStep | PluginStep;
     const request = { step, keystore, ...cacheNeeds(step, i === lastIndex, flags) };
     credentials = await mint(vsw, request, credentials, useCache);
   }
@@ -184,7 +229,7 @@ async function execute(vsw: Vsw, plan: Plan, useCache: boolean, flags: ResolveFl
  */
 async function mint(
   vsw: Vsw,
-  request: CacheRequest & { step: SessionStep },
+  request: CacheRequest & { step: SessionStep | PluginStep },
   parent: Credentials,
   useCache: boolean,
 ): Promise<Credentials> {
@@ -198,7 +243,7 @@ async function mint(
       ? await vsw.hooks.mfaToken.promise({
           profile: step.profile,
           serial: step.mfaSerial,
-          mfaProcess: step.mfaProcess,
+          mfaProcess: step.mfaProcess ?? null,
           step,
         })
       : undefined;
@@ -222,10 +267,7 @@ async function mint(
     await vsw.hooks.sessionCreated.promise({ step, keystore, credentials });
     return credentials;
   };
-  // Why a lock: two shells switching at once must share one MFA prompt and one mint (the second
-  // finds the first's session in the cache). The lock is the core's, named per keystore.
-  const lockName = `mint/${vsw.keystoreName}/${step.type}/${step.profile}`;
-  return step.mfaSerial ? vsw.lock(lockName, run) : run();
+  return step.mfaSerial ? keystore.withLock(`mint-${step.type}-${step.profile}`, run) : run();
 }
 
 function noAnswer(hook: string, step: PlanStep): VswError {

@@ -90,15 +90,42 @@ export interface AssumeRoleStep extends StsTarget {
   chained: boolean;
 }
 
+/** The built-in source steps. */
 export type SourceStep = KeysStep | CredentialProcessStep;
+/** The built-in session steps (STS). */
 export type SessionStep = GetSessionTokenStep | AssumeRoleStep;
-export type PlanStep = SourceStep | SessionStep;
 
-/** An ordered plan: the first step is the source, each later step consumes the previous one's output. */
+/**
+ * A step of a kind a plugin owns (IAM Identity Center, web identity, a company broker), added by a
+ * `plan` tap. Its `type` is namespaced `"<plugin>:<kind>"` (`"acme-broker:token"`): the colon keeps
+ * it apart from the built-in kinds, so `step.type === "keys"` still narrows. As the first step it
+ * is answered by `sourceCredentials`, later by `session`; the plugin that made it taps both for its
+ * own kinds. A plugin describes its own fields by extending this interface.
+ */
+export interface PluginStep {
+  type: `${string}:${string}`;
+  profile: string;
+  /** The one line `vsw plan` prints for the step (`IAM Identity Center role Admin in 111111111111`). */
+  label: string;
+  /** Asked of the `mfaToken` hook before `session` when set, as for an STS step. */
+  mfaSerial?: string | null;
+  /** `mfa_process` handed to the `mfaToken` hook with `mfaSerial`. */
+  mfaProcess?: string | null;
+  /** How long the session is asked for: a cached one minted for less is not reused. */
+  durationSeconds?: number;
+}
+
+/** Any step of a plan: a built-in one, or a plugin's own. */
+export type PlanStep = SourceStep | SessionStep | PluginStep;
+
+/**
+ * An ordered plan: the first step is the source, each later step consumes the previous one's
+ * output. Built by the pure resolver, then passed through the `plan` waterfall.
+ */
 export interface Plan {
   profile: string;
   region: string | null;
-  steps: [SourceStep, ...SessionStep[]];
+  steps: [SourceStep | PluginStep, ...(SessionStep | PluginStep)[]];
 }
 
 /** A set of AWS credentials, long-lived (no token) or temporary. */
@@ -127,41 +154,31 @@ export interface MfaRequest {
   /** `mfa_process` of the profile, if any. */
   mfaProcess: string | null;
   /** The session step the code is for (its endpoint and region), when the pipeline asks. */
-  step?: SessionStep;
+  step?: SessionStep | PluginStep;
 }
 
 /** Metadata of one keystore item; never contains the secret. */
 export interface KeystoreItem {
   name: string;
-  /**
-   * Epoch milliseconds after which the item is useless (cached sessions): the `expiresAt` given to
-   * `set`, kept where it can be read without decrypting (a clear header, a label, a tag).
-   */
+  /** Epoch milliseconds after which the item is useless (cached sessions). */
   expiresAt?: number;
 }
 
-/**
- * A place to keep secrets. Item names and their metadata are not secret; values are. `list` must
- * not read or decrypt a value (nor prompt for a passphrase, where the backend allows): `vsw list`,
- * `vsw plan` and completion call it. Keystores need no lock of their own for vsw: the core
- * serialises what must be (`vsw.lock`); a keystore that locks its own files may use `withFileLock`.
- * Calls are traced by `--debug` and their errors attributed to the plugin that answered the
- * `keystore` hook.
- */
+/** A place to keep secrets. Item names are not secret; values are. */
 export interface Keystore {
   readonly name: string;
   /** Unlocks the store and checks the passphrase, so a wrong one fails before anything is asked or written. */
   open(): Promise<void>;
-  /** Names and metadata of the items whose names start with `prefix` (all by default), sorted by name; reads no value. */
+  /** The stored items whose names start with `prefix` (all by default); no unlock needed where the backend allows. */
   list(prefix?: string): Promise<KeystoreItem[]>;
-  /** The value of an item, or `undefined` when there is none. */
   get(name: string): Promise<string | undefined>;
-  /** Stores (or replaces) an item; `meta.expiresAt` must come back from `list` without a decrypt. */
   set(name: string, value: string, meta?: { expiresAt?: number }): Promise<void>;
   /** Returns whether an item was removed. */
   delete(name: string): Promise<boolean>;
   /** Forgets any cached unlock (`vsw lock`); returns whether something was forgotten. */
   lock?(): boolean;
+  /** Runs `fn` holding an inter-process lock named `name`. */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
 /** Chooses a keystore by name (`--keystore`, `VSW_KEYSTORE`). */
@@ -171,13 +188,13 @@ export interface KeystoreRequest {
 
 /** Obtains the source credentials of a plan's first step. */
 export interface SourceRequest {
-  step: SourceStep;
+  step: SourceStep | PluginStep;
   keystore: Keystore;
 }
 
 /** Mints the session of one plan step from its parent credentials. */
 export interface SessionRequest {
-  step: SessionStep;
+  step: SessionStep | PluginStep;
   parent: Credentials;
   /** The one-time code when the step has an MFA serial. */
   mfaToken: string | undefined;
@@ -211,4 +228,22 @@ export interface SessionFailedEvent {
 export interface FormatRequest extends ResolvedCredentials {
   /** Target shell of the `env` format. */
   shell?: string;
+}
+
+/** What the `plan` waterfall's taps see besides the plan: the resolver's whole input. */
+export type PlanContext = Readonly<ResolveInput>;
+
+/**
+ * What the `authorize` hook decides on: the final plan, before any secret is read, any MFA code
+ * asked or any STS call made.
+ */
+export interface AuthorizeRequest {
+  /** The profile asked for. */
+  profile: string;
+  /** The plan that is about to run (after the `plan` waterfall). */
+  plan: Readonly<Plan>;
+  /** The environment vsw runs in (`VSW_REASON`, …). */
+  env: Env;
+  /** The command-line options that shaped the plan. */
+  flags: Readonly<ResolveFlags>;
 }

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { sessionItem } from "../../core/items.js";
-import { loadInput } from "../../core/pipeline.js";
-import { inheritedRegion, resolvePlan } from "../../core/resolve.js";
+import { buildPlan, loadInput } from "../../core/pipeline.js";
+import { inheritedRegion } from "../../core/resolve.js";
 import type { Plan, PlanStep } from "../../core/types.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { buildVsw, resolveFlags } from "../context.js";
@@ -16,7 +16,8 @@ export interface PlanArgs extends ProfileArgs {
 export async function runPlan(args: PlanArgs): Promise<void> {
   const vsw = await buildVsw(args);
   const input = await loadInput(vsw, args.profile, resolveFlags(args));
-  const plan = resolvePlan(input);
+  // The plan `vsw env` would run: the resolver's, through the plugins' `plan` waterfall.
+  const plan = await buildPlan(vsw, input);
   // A role without a region of its own hands out its source's (as `vsw env` does): say which.
   const inherited = plan.region === null ? inheritedRegion(input) : null;
   if (args.json) {
@@ -48,6 +49,9 @@ export function renderPlan(
       text = `source   ${step.profile}   credential_process ${step.command}`;
     else if (step.type === "GetSessionToken")
       text = `session  ${step.profile}   GetSessionToken${step.mfaSerial ? `  MFA ${step.mfaSerial}` : ""}  ${hours(step.durationSeconds)}`;
+    else if (step.type !== "AssumeRole")
+      // A plugin's own kind of step describes itself (types.ts: PluginStep.label).
+      text = `step     ${step.profile}   ${step.label}`;
     else
       text = `role     ${step.profile}   AssumeRole ${step.roleArn}${step.mfaSerial ? `  MFA ${step.mfaSerial}` : ""}  ${hours(step.durationSeconds)}${step.chained ? " (chained, ≤ 1 h)" : ""}`;
     const until = step.type === "keys" ? undefined : cachedUntil(step);

@@ -59,8 +59,16 @@ interface AwsErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
+/** A `session` request for one of the STS steps (a plugin's own step kinds are not this plugin's). */
+export type StsRequest = SessionRequest & { step: SessionStep };
+
+/** Whether `step` is one of the built-in STS steps, not a plugin's own kind. */
+export function isStsStep(step: { type: string }): step is SessionStep {
+  return step.type === "GetSessionToken" || step.type === "AssumeRole";
+}
+
 /** Maps an STS or network failure to one clear sentence with a hint; never includes a secret. */
-export function explain(error: unknown, { step, parent }: SessionRequest, endpoint: string): VswError {
+export function explain(error: unknown, { step, parent }: StsRequest, endpoint: string): VswError {
   if (error instanceof VswError) return error;
   const e = (error ?? {}) as AwsErrorShape;
   const code = e.name ?? e.code ?? "Error";

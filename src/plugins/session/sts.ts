@@ -2,9 +2,9 @@ import type { ServiceInputTypes, ServiceOutputTypes } from "@aws-sdk/client-sts"
 import type { DeserializeHandler, DeserializeHandlerArguments, DeserializeMiddleware } from "@smithy/types";
 import { VswError } from "../../core/errors.js";
 import { STAGE_DEFAULT } from "../../core/hooks.js";
-import type { Credentials, SessionRequest, SessionStep } from "../../core/types.js";
+import type { Credentials, SessionStep } from "../../core/types.js";
 import type { Vsw, VswPlugin } from "../../core/vsw.js";
-import { explain, probeEndpoint, stsEndpoint } from "./sts-explain.js";
+import { explain, isStsStep, probeEndpoint, type StsRequest, stsEndpoint } from "./sts-explain.js";
 
 const NAME = "session-sts";
 
@@ -31,12 +31,15 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
         async ({ step, mfaProcess }) => {
           // Only when something will ask: with no mfa_process and no terminal, the answer is
           // VSW_MFA_REQUIRED, and that is the more useful error.
-          if (step && (mfaProcess || hasTerminal(vsw)))
+          if (step && isStsStep(step) && (mfaProcess || hasTerminal(vsw)))
             await probeEndpoint(step, stsEndpoint(step, endpointFor(vsw, step)));
           return undefined;
         },
       );
-      vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
+      vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (asked) => {
+        // A plugin's own step kind is answered by that plugin's tap.
+        if (!isStsStep(asked.step)) return undefined;
+        const request = asked as StsRequest;
         const restoreEnv = silenceVersionWarning();
         const sdk = await loadSdk();
         const { Transform } = await import("node:stream");
@@ -167,7 +170,7 @@ function endpointFor(vsw: Vsw, step: SessionStep): string | undefined {
 async function call(
   sdk: Sdk,
   client: Client,
-  { step, mfaToken }: SessionRequest,
+  { step, mfaToken }: StsRequest,
   abortSignal: AbortSignal,
   clientFor: (credentials: Credentials) => Client,
 ): Promise<Credentials> {
