@@ -17,6 +17,7 @@
 import type { VswPlugin } from "./core/vsw.js";
 
 export { apiVersion } from "./core/api-version.js";
+export type { CommandArgs, CommandSpec, FlagSpec, PluginCommand, ValueKind } from "./core/commands.js";
 export { formatDuration, parseDuration } from "./core/duration.js";
 export {
   commandHint,
@@ -39,6 +40,12 @@ export {
   sessionItem,
 } from "./core/items.js";
 export {
+  type FileLockOptions,
+  type LockFunction,
+  type LockOptions,
+  withFileLock,
+} from "./core/lock.js";
+export {
   STAGE_CACHE,
   STAGE_DEFAULT,
   STAGE_EXPLICIT,
@@ -46,12 +53,6 @@ export {
   STAGE_POLICY,
   STAGE_PREFLIGHT,
 } from "./core/stages.js";
-export {
-  type FileLockOptions,
-  type LockFunction,
-  type LockOptions,
-  withFileLock,
-} from "./core/lock.js";
 export type * from "./core/types.js";
 export type { Terminal, TerminalStreams, Vsw, VswOptions, VswPlugin } from "./core/vsw.js";
 

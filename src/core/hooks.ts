@@ -12,7 +12,9 @@ import {
   HookMap,
   SyncBailHook,
   SyncHook,
+  SyncWaterfallHook,
 } from "tapable";
+import type { PluginCommand } from "./commands.js";
 import { isVswError, PluginError } from "./errors.js";
 import type {
   AuthorizeRequest,
@@ -128,6 +130,13 @@ export function createHooks() {
      * the servers and children a plugin started. Not called when a signal kills vsw.
      */
     shutdown: new AsyncParallelHook<[]>([], "shutdown"),
+    /**
+     * SyncWaterfallHook: the CLI commands plugins add (`vsw NAME`, in `--help` and completion). A
+     * tap returns the list with its own commands appended; `undefined` leaves the list as it was.
+     * Called once per run, before the command line is parsed (also on Tab), so a tap only
+     * describes commands: the work is in the command's `run`.
+     */
+    commands: new SyncWaterfallHook<[PluginCommand[]]>(["commands"], "commands"),
     /** SyncHook: `--debug` trace lines (hook and tap names only, never arguments). */
     trace: new SyncHook<[string]>(["line"], "trace"),
   });

@@ -1,0 +1,55 @@
+/**
+ * The CLI grammar's types: what a command takes and what each of its words completes to. vsw's own
+ * commands are one table of these (src/cli/complete-specs.ts); a plugin adds a command of its own
+ * with the same shape plus a `run`, through the `commands` hook.
+ */
+import type { Vsw } from "./vsw.js";
+
+/** What a positional argument or a flag's value completes to. */
+export type ValueKind =
+  | "profile" // every profile of the config and every name with stored keys
+  | "stored" // names with stored keys
+  | "shell" // shells of the env format
+  | "rc-shell" // shells with a wrapper (vsw init)
+  | "format" // output formats, built-in and plugins'
+  | "region" // regions named in the config
+  | "command" // a command line of its own: the shell's default completion
+  | "free"; // anything: no candidates
+
+/** A flag: a boolean when `value` is absent. */
+export interface FlagSpec {
+  describe: string;
+  /** What its value completes to; absent for a boolean flag. */
+  value?: ValueKind;
+  /** It may be given more than once (`--plugin a --plugin b`). */
+  repeatable?: boolean;
+}
+
+/** A command of the CLI grammar: its name, what its words complete to, its flags (`--name` keys). */
+export interface CommandSpec {
+  name: string;
+  aliases?: readonly string[];
+  describe: string;
+  /** What each positional completes to; past the end, `rest` (default `free`). */
+  positionals: readonly ValueKind[];
+  rest?: ValueKind;
+  flags: Readonly<Record<string, FlagSpec>>;
+  hidden?: boolean;
+}
+
+/** What a plugin command's `run` gets: the words and flags as given on the command line. */
+export interface CommandArgs {
+  /** The words after the command's name that are not flags (and every word after `--`). */
+  positionals: string[];
+  /** Each declared flag by its name without `--` (`dry-run`): a string, `true`, or absent. */
+  flags: Record<string, string | boolean | undefined>;
+}
+
+/**
+ * A command a plugin adds (`vsw NAME …`), listed in `vsw --help` and completed like a built-in one.
+ * `run` gets the core with every plugin applied; it writes its own output (stdout for the payload,
+ * stderr for the rest) and throws a `VswError` to fail. A name of a built-in command is refused.
+ */
+export interface PluginCommand extends CommandSpec {
+  run(args: CommandArgs, vsw: Vsw): void | Promise<void>;
+}
