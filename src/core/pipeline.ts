@@ -267,7 +267,10 @@ async function mint(
     await vsw.hooks.sessionCreated.promise({ step, keystore, credentials });
     return credentials;
   };
-  return step.mfaSerial ? keystore.withLock(`mint-${step.type}-${step.profile}`, run) : run();
+  // Why a lock: two shells switching at once must share one MFA prompt and one mint (the second
+  // finds the first's session in the cache). The lock is the core's, named per keystore.
+  const lockName = `mint/${vsw.keystoreName}/${step.type}/${step.profile}`;
+  return step.mfaSerial ? vsw.lock(lockName, run) : run();
 }
 
 function noAnswer(hook: string, step: PlanStep): VswError {

@@ -160,25 +160,35 @@ export interface MfaRequest {
 /** Metadata of one keystore item; never contains the secret. */
 export interface KeystoreItem {
   name: string;
-  /** Epoch milliseconds after which the item is useless (cached sessions). */
+  /**
+   * Epoch milliseconds after which the item is useless (cached sessions): the `expiresAt` given to
+   * `set`, kept where it can be read without decrypting (a clear header, a label, a tag).
+   */
   expiresAt?: number;
 }
 
-/** A place to keep secrets. Item names are not secret; values are. */
+/**
+ * A place to keep secrets. Item names and their metadata are not secret; values are. `list` must
+ * not read or decrypt a value (nor prompt for a passphrase, where the backend allows): `vsw list`,
+ * `vsw plan` and completion call it. Keystores need no lock of their own for vsw: the core
+ * serialises what must be (`vsw.lock`); a keystore that locks its own files may use `withFileLock`.
+ * Calls are traced by `--debug` and their errors attributed to the plugin that answered the
+ * `keystore` hook.
+ */
 export interface Keystore {
   readonly name: string;
   /** Unlocks the store and checks the passphrase, so a wrong one fails before anything is asked or written. */
   open(): Promise<void>;
-  /** The stored items whose names start with `prefix` (all by default); no unlock needed where the backend allows. */
+  /** Names and metadata of the items whose names start with `prefix` (all by default), sorted by name; reads no value. */
   list(prefix?: string): Promise<KeystoreItem[]>;
+  /** The value of an item, or `undefined` when there is none. */
   get(name: string): Promise<string | undefined>;
+  /** Stores (or replaces) an item; `meta.expiresAt` must come back from `list` without a decrypt. */
   set(name: string, value: string, meta?: { expiresAt?: number }): Promise<void>;
   /** Returns whether an item was removed. */
   delete(name: string): Promise<boolean>;
   /** Forgets any cached unlock (`vsw lock`); returns whether something was forgotten. */
   lock?(): boolean;
-  /** Runs `fn` holding an inter-process lock named `name`. */
-  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
 /** Chooses a keystore by name (`--keystore`, `VSW_KEYSTORE`). */
