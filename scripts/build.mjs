@@ -89,3 +89,38 @@ await build({
   entryPoints: ["src/sandbox/main.ts"],
   outfile: new URL("sandbox.js", dist).pathname,
 });
+
+// The public plugin API, `vsw/plugin`: a small ESM module of its own (a plugin's `import` must not
+// start the CLI), with no dependency at run time, and its types. The types are TypeScript's own
+// declaration emit (tsconfig.plugin.json) into dist/types; dist/plugin.d.ts points at them.
+await build({
+  ...common,
+  banner: {},
+  entryPoints: ["src/plugin.ts"],
+  outfile: new URL("plugin.js", dist).pathname,
+});
+{
+  const { spawnSync } = await import("node:child_process");
+  const { createRequire } = await import("node:module");
+  let tsc;
+  try {
+    // typescript's exports map hides bin/tsc; its package.json is exported.
+    const { dirname, join } = await import("node:path");
+    tsc = join(dirname(createRequire(import.meta.url).resolve("typescript/package.json")), "bin", "tsc");
+  } catch {
+    process.stderr.write(
+      "vsw build: typescript is not installed: run `npm install` in the checkout first.\n",
+    );
+    process.exit(1);
+  }
+  const project = new URL("../tsconfig.plugin.json", import.meta.url).pathname;
+  const result = spawnSync(process.execPath, [tsc, "-p", project], { stdio: "inherit" });
+  if (result.status !== 0) {
+    process.stderr.write("vsw build: the declarations of vsw/plugin did not build.\n");
+    process.exit(1);
+  }
+  writeFileSync(
+    new URL("plugin.d.ts", dist),
+    '/** The public plugin API of vsw: see README.md, "Writing a plugin". */\nexport * from "./types/plugin.js";\n',
+  );
+}
