@@ -25,7 +25,7 @@ vsw() {
     (use) shift && __vsw_switch "$@" ;;
     (off) shift && __vsw_eval off --shell zsh "$@" ;;
     # The binary's commands (kept equal to src/cli/commands by test/shell-complete.test.ts).
-    (-* | env | export | exec | plan | list | ls | add | remove | rm | clear | lock | init | pick | plugins | __complete)
+    (-* | env | export | exec | plan | list | ls | add | remove | rm | clear | lock | init | pick | plugins | sandbox | __complete)
       command vsw "$@" ;;
     (*) __vsw_switch "$@" ;;
   esac

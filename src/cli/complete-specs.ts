@@ -154,6 +154,16 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     positionals: [],
     flags: { "--json": { describe: "Print JSON" } },
   },
+  {
+    name: "sandbox",
+    describe: "Try vsw on a local STS emulator",
+    positionals: [],
+    flags: {
+      "--print-env": { describe: "Print shell code to eval" },
+      "--stop": { describe: "Stop the sandbox of $VSW_SANDBOX" },
+      "--shell": { describe: "Syntax of --print-env and --stop", value: "shell" },
+    },
+  },
   { name: "__complete", describe: "Completion candidates", positionals: [], flags: {}, hidden: true },
   {
     name: "use",

@@ -6,8 +6,12 @@
  * `{"url":"http://127.0.0.1:PORT","users":[{…,"accessKeyId":…,"secretAccessKey":…,"mfa":{…}}],"roles":[…]}`.
  * The keys are printed on purpose: the reader of that line is the demo that needs them, and they
  * are only valid against this emulator. It runs until SIGTERM or SIGINT.
+ *
+ * `node dist/sandbox.js code DIR` instead prints the next MFA code of the `vsw sandbox` in DIR
+ * (its `mfa_process`, see mfa-code.ts) and exits.
  */
 import { readFile } from "node:fs/promises";
+import { nextSandboxCode } from "./mfa-code.js";
 import { startStsEmulator } from "./server.js";
 import { applyWorldConfig, defaultWorldConfig, parseWorldConfig } from "./world-config.js";
 
@@ -28,7 +32,14 @@ async function main(configPath: string | undefined): Promise<void> {
   process.stdout.write(`${JSON.stringify({ url: emu.url, ...created })}\n`);
 }
 
-main(process.argv[2]).catch((error: unknown) => {
+const run =
+  process.argv[2] === "code"
+    ? async () => {
+        process.stdout.write(`${nextSandboxCode(process.argv[3] ?? ".")}\n`);
+      }
+    : () => main(process.argv[2]);
+
+run().catch((error: unknown) => {
   process.stderr.write(`sts-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -13,6 +13,7 @@ import { pickCommand } from "./pick.js";
 import { planCommand } from "./plan.js";
 import { pluginsCommand } from "./plugins.js";
 import { removeCommand } from "./remove.js";
+import { sandboxCommand } from "./sandbox.js";
 import { useCommand } from "./use.js";
 
 export const commands = [
@@ -30,5 +31,6 @@ export const commands = [
   useCommand,
   pickCommand,
   pluginsCommand,
+  sandboxCommand,
   completeCommand,
 ];
