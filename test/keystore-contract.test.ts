@@ -24,7 +24,8 @@ function memoryKeystore(fail?: () => never): Keystore {
   return {
     name: "memory",
     open: async () => {},
-    list: async (prefix = "") => [...items.keys()].filter((n) => n.startsWith(prefix)).map((name) => ({ name })),
+    list: async (prefix = "") =>
+      [...items.keys()].filter((n) => n.startsWith(prefix)).map((name) => ({ name })),
     get: async (name) => {
       if (fail) fail();
       return items.get(name);
@@ -50,7 +51,13 @@ describe("core named locks (vsw.lock)", () => {
     const dir = path.join(diskDir(), "locks");
     const runs = Array.from({ length: 4 }, () =>
       finished(
-        spawnWriter({ mode: "lock", dir, passphrase: PASSPHRASE, lockName: "mint/file/sts/prod", holdMs: 150 }),
+        spawnWriter({
+          mode: "lock",
+          dir,
+          passphrase: PASSPHRASE,
+          lockName: "mint/file/sts/prod",
+          holdMs: 150,
+        }),
       ),
     );
     const spans = (await Promise.all(runs))

@@ -18,7 +18,6 @@ import {
 
 after(removeTempDirs);
 
-const code = (expected: string) => (error: unknown) => isVswError(error) && error.code === expected;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The pid of a process that has exited (and was reaped). */

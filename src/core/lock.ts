@@ -68,17 +68,19 @@ export function lockDir(env: Env): string {
 export function namedLocks(dir: () => string): LockFunction {
   return (name, fn, options = {}) => {
     if (typeof name !== "string" || name === "" || name.length > 1024) {
-      throw new VswError("VSW_USAGE", `Lock name ${JSON.stringify(String(name)).slice(0, 80)} is not valid.`, {
-        hint: "Name a lock with a non-empty string of at most 1024 characters.",
-      });
+      throw new VswError(
+        "VSW_USAGE",
+        `Lock name ${JSON.stringify(String(name)).slice(0, 80)} is not valid.`,
+        {
+          hint: "Name a lock with a non-empty string of at most 1024 characters.",
+        },
+      );
     }
     const where = dir();
     mkdirSync(where, { recursive: true, mode: 0o700 });
     const plain = encodeURIComponent(name);
     const file =
-      plain.length <= MAX_PLAIN_NAME
-        ? plain
-        : `h-${createHash("sha256").update(name).digest("base64url")}`;
+      plain.length <= MAX_PLAIN_NAME ? plain : `h-${createHash("sha256").update(name).digest("base64url")}`;
     const timeoutMs = options.timeoutMs ?? DEFAULT_NAMED_TIMEOUT_MS;
     return withFileLock(path.join(where, `${file}.lock`), { timeoutMs, label: name }, fn);
   };

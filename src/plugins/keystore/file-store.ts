@@ -11,7 +11,6 @@ import { openItem, parseItem, type ScryptCost, sealItem } from "./file-crypto.js
 import {
   atomicWrite,
   cleanTemps,
-  ensurePrivateDir,
   errorCode,
   fsyncDir,
   readIfExists,
