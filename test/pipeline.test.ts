@@ -38,14 +38,12 @@ role_arn = arn:aws:iam::333333333333:role/prod
 mfa_serial = ${SERIAL}
 `;
 
-/** A keystore in a Map, with a per-name in-process lock and a log of the items read. */
+/** A keystore in a Map, with a log of the items read. The mint lock is the core's own (`vsw.lock`). */
 function memoryKeystore() {
   const items = new Map<string, { value: string; expiresAt?: number }>();
   const reads: string[] = [];
-  const locks = new Map<string, Promise<unknown>>();
   let onRead: (name: string) => void = () => {};
-  // Cast, not annotated: the mint lock moved to the core (`vsw.lock`), a keystore's own is optional.
-  const keystore = {
+  const keystore: Keystore = {
     name: "memory",
     async open() {},
     async list(prefix = "") {
@@ -64,16 +62,7 @@ function memoryKeystore() {
     async delete(name) {
       return items.delete(name);
     },
-    withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-      const previous = locks.get(name) ?? Promise.resolve();
-      const next = previous.then(fn, fn);
-      locks.set(
-        name,
-        next.catch(() => {}),
-      );
-      return next;
-    },
-  } as Keystore;
+  };
   return {
     keystore,
     items,
@@ -296,26 +285,26 @@ describe("pipeline", () => {
     ]);
   });
 
-  test("a policy plugin's refusal keeps its own code and message, and hands out nothing", async () => {
-    const { vsw } = setup();
+  test("a policy refusal in authorize keeps its code and message, and nothing is read, asked, called or cached", async () => {
+    const { vsw, sts, mfa, store } = setup();
     vsw.use({
       name: "acme-policy",
       apply(core) {
-        core.hooks.credentials.tapPromise(
-          { name: "acme-policy", stage: STAGE_POLICY },
-          async (c, resolved) => {
-            if (resolved.profile === "prod")
-              throw new VswError("ACME_POLICY_DENIED", 'Profile "prod" is refused by the ACME policy.');
-            return c;
-          },
-        );
+        core.hooks.authorize.tapPromise({ name: "acme-policy", stage: STAGE_POLICY }, async (request) => {
+          if (request.profile === "prod")
+            throw new VswError("ACME_POLICY_DENIED", 'Profile "prod" is refused by the ACME policy.');
+        });
       },
     });
-    assert.ok(await resolveCredentials(vsw, "dev"));
     await assert.rejects(resolveCredentials(vsw, "prod"), (error: unknown) => {
       assert.ok(isVswError(error, "ACME_POLICY_DENIED"));
       assert.equal((error as Error).message, 'Profile "prod" is refused by the ACME policy.');
       return true;
     });
+    assert.deepEqual(store.reads, [], "no secret was read");
+    assert.deepEqual(mfa, []);
+    assert.deepEqual(sts.calls, []);
+    assert.deepEqual([...store.items.keys()], ["keys/base"], "nothing was cached");
+    assert.ok(await resolveCredentials(vsw, "dev"), "another profile is not refused");
   });
 });
