@@ -8,6 +8,7 @@ import { runExport } from "./commands/export.js";
 import { runOff } from "./commands/off.js";
 import { parseFast } from "./fast.js";
 import { ioError, report } from "./report.js";
+import { shutdownAll } from "./shutdown.js";
 
 /** Exit code when the reader of stdout went away (`vsw list | head -1`): 128 + SIGPIPE, as `cat` or `ls`. */
 const EXIT_PIPE = 141;
@@ -31,6 +32,9 @@ async function main(argv: string[]): Promise<void> {
     await runYargs(argv);
   } catch (error) {
     process.exitCode = await report(error, argv.includes("--debug"));
+  } finally {
+    // Plugins that started servers or children stop them (the `shutdown` hook), also after an error.
+    await shutdownAll();
   }
 }
 

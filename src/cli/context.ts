@@ -9,6 +9,7 @@ import { userEnvironment } from "../plugins/format/variables.js";
 import { builtinPlugins } from "../plugins/index.js";
 import { readVswConfig, type VswConfigFile, vswConfigPath } from "./plugin-config.js";
 import { printable } from "./report.js";
+import { shutDownOnExit } from "./shutdown.js";
 import { devTty } from "./terminal.js";
 
 declare const VSW_VERSION: string;
@@ -83,6 +84,9 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
     warn: (line) => process.stderr.write(`vsw: warning: ${printable(line)}\n`),
     debug: args.debug ? (line) => process.stderr.write(`vsw: debug: ${line}\n`) : undefined,
   });
+  // Before any plugin is applied: one that started a server in `apply` is stopped even when a
+  // later one fails to load.
+  shutDownOnExit(vsw);
   const applied: PluginRecord[] = [];
   records.set(vsw, applied);
   const version = typeof VSW_VERSION === "string" ? VSW_VERSION : "dev";

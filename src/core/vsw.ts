@@ -52,6 +52,16 @@ export interface VswOptions {
   lock?: LockFunction;
 }
 
+/**
+ * The environment variables that are some plugin's secret (a passphrase, a broker token): no
+ * process vsw starts inherits them. Only `add` changes the set: a plugin cannot undeclare another's.
+ */
+export interface ChildSecrets extends Iterable<string> {
+  /** Declares `name` a secret no child inherits (unless the user sets `<name>_INHERIT=1`). */
+  add(name: string): ChildSecrets;
+  has(name: string): boolean;
+}
+
 export interface Vsw {
   readonly hooks: Hooks;
   readonly env: Env;
@@ -63,6 +73,17 @@ export interface Vsw {
   /** Names of the applied plugins, in order. */
   readonly plugins: readonly string[];
   use(plugin: VswPlugin): Vsw;
+  /**
+   * The variables no process vsw starts (`vsw exec`'s command, `credential_process`,
+   * `mfa_process`) inherits, declared by the plugins that own them in `apply`:
+   * `vsw.childSecrets.add("ACME_TOKEN")`. The user lets one through with `ACME_TOKEN_INHERIT=1`.
+   */
+  readonly childSecrets: ChildSecrets;
+  /**
+   * Calls the `shutdown` hook, once: later calls return the same promise. The CLI calls it before
+   * exiting, after the command succeeded or failed.
+   */
+  shutdown(): Promise<void>;
   /**
    * The chosen keystore, asked of the `keystore` hook once and then remembered; its calls are
    * traced and its errors attributed to the plugin that answered.
@@ -90,6 +111,16 @@ export function createVsw(options: VswOptions): Vsw {
       answering = tap.name;
     },
   });
+  const secrets = new Set<string>();
+  const childSecrets: ChildSecrets = {
+    add(name) {
+      secrets.add(name);
+      return childSecrets;
+    },
+    has: (name) => secrets.has(name),
+    [Symbol.iterator]: () => secrets.values(),
+  };
+  let shutdown: Promise<void> | undefined;
   if (options.debug) {
     const debug = options.debug;
     hooks.trace.tap("debug", (line) => debug(line));
@@ -102,6 +133,12 @@ export function createVsw(options: VswOptions): Vsw {
     warn: options.warn ?? (() => {}),
     keystoreName: options.keystore ?? options.env.VSW_KEYSTORE ?? "file",
     plugins,
+    childSecrets,
+    shutdown() {
+      // Untapped (the usual case): no promise chain on the hot path's way out.
+      shutdown ??= hooks.shutdown.isUsed() ? hooks.shutdown.promise() : Promise.resolve();
+      return shutdown;
+    },
     lock: options.lock ?? namedLocks(() => lockDir(options.env)),
     use(plugin) {
       plugin.apply(vsw);

@@ -5,6 +5,7 @@ import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { profileOptions } from "../options.js";
 import { printable } from "../report.js";
 import { obtain } from "../resolve.js";
+import { shutdownAll } from "../shutdown.js";
 
 export interface ExecArgs extends ProfileArgs {
   command?: string[] | undefined;
@@ -26,9 +27,9 @@ export async function runExec(args: ExecArgs): Promise<void> {
       `vsw: warning: already inside a vsw environment for "${printable(process.env.VSW_PROFILE)}"; its variables are replaced.\n`,
     );
   }
-  const { request } = await obtain(args);
-  // The keystore's passphrase is vsw's secret: the one rule for children applies (child-env.ts).
-  const env: NodeJS.ProcessEnv = childEnv(process.env);
+  const { vsw, request } = await obtain(args);
+  // The secrets plugins declared (the keystore's passphrase): the one rule for children (child-env.ts).
+  const env: NodeJS.ProcessEnv = childEnv(process.env, vsw.childSecrets);
   for (const name of SWITCH_VARIABLES) delete env[name];
   for (const [name, value] of exportedVariables(request)) env[name] = value;
   // Builtins loaded here, not at start-up: every static import of the bundle is paid by the hot path.
@@ -50,6 +51,8 @@ export async function runExec(args: ExecArgs): Promise<void> {
   });
   for (const signal of FORWARDED) process.off(signal, forward);
   if (signal) {
+    // vsw ends by the child's signal: plugins are shut down first, as on any other exit (bin.ts).
+    await shutdownAll();
     process.kill(process.pid, signal);
     process.exitCode = 128 + (constants.signals[signal] ?? 0);
     return;

@@ -24,6 +24,11 @@ export function fileKeystore(options: FileKeystoreOptions = {}): VswPlugin {
   return {
     name: NAME,
     apply(vsw) {
+      // Security decision: the passphrase is vsw's secret, so no child gets it (child-env.ts)
+      // unless the user sets VSW_FILE_PASSPHRASE_INHERIT=1. A credential_process that is itself
+      // vsw finds the key in the unlock cache or asks on the terminal; the opt-in is for unattended
+      // nesting with the unlock cache off (VSW_FILE_UNLOCK_TTL=0).
+      vsw.childSecrets.add("VSW_FILE_PASSPHRASE");
       let store: FileStore | undefined;
       vsw.hooks.keystore.tap(NAME, (request) => {
         if (request.name !== "file") return undefined;

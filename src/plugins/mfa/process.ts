@@ -18,7 +18,7 @@ export function processMfa(): VswPlugin {
         // The keystore's passphrase is vsw's secret: the one rule for children applies (child-env.ts).
         const { code, stdout } = await run(
           request.mfaProcess,
-          childEnv(vsw.env),
+          childEnv(vsw.env, vsw.childSecrets),
           vsw.terminal.open(),
           request.profile,
         );

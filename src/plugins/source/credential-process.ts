@@ -26,7 +26,10 @@ export function credentialProcessSource(): VswPlugin {
             { hint: "Point credential_process at a different profile, or remove it from this one." },
           );
         }
-        const env = { ...childEnv(vsw.env), [CHAIN_VARIABLE]: [...chain, step.profile].join("\n") };
+        const env = {
+          ...childEnv(vsw.env, vsw.childSecrets),
+          [CHAIN_VARIABLE]: [...chain, step.profile].join("\n"),
+        };
         const { code, stdout } = await run(step.command, env, step.profile);
         if (code !== 0) {
           throw new VswError(
