@@ -17,7 +17,7 @@ interface OpStandIn {
   dir: string;
   /** The argv of every op call so far. */
   calls(): string[][];
-  items(): { title: string; tags: string[]; fields: { value: string }[] }[];
+  items(): { id: string; title: string; tags: string[]; fields: { value: string }[] }[];
 }
 
 /** A project directory with vsw installed (node_modules/vsw) and the example copied in as a plugin file. */
@@ -136,9 +136,10 @@ describe("the 1Password keystore example", () => {
   test("a signed-out op fails with the plugin's own code and op's reason, attributed to the plugin", async () => {
     writeFileSync(join(op.dir, "signed-out"), "");
     try {
-      const r = await runVsw(["list"], { env });
+      const r = await runVsw(["list", "--debug"], { env });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /not signed in.*\(ONEPASSWORD_SIGNED_OUT\)/);
+      assert.match(r.stderr, /in plugin "keystore-1password", hook "keystore\.list"/);
     } finally {
       rmSync(join(op.dir, "signed-out"));
     }
@@ -156,12 +157,19 @@ describe("the 1Password keystore example", () => {
     assert.match(r.stderr, /\(ONEPASSWORD_CLI_MISSING\)/);
   });
 
-  test("replacing a value leaves one item; vsw remove deletes it", async () => {
+  test("replacing a value edits the item in place (same id, value through stdin); vsw remove deletes it", async () => {
+    const before = op.items().find((item) => item.title === "keys/base");
     const again = await runVsw(["add", "base", "--env", "--force"], {
       env: { ...env, AWS_ACCESS_KEY_ID: world.accessKeyId, AWS_SECRET_ACCESS_KEY: world.secretAccessKey },
     });
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(op.items().filter((item) => item.title === "keys/base").length, 1);
+    const copies = op.items().filter((item) => item.title === "keys/base");
+    assert.deepEqual(
+      copies.map((item) => item.id),
+      [before?.id],
+    );
+    assert.ok(op.calls().some((argv) => argv[0] === "item" && argv[1] === "edit"));
+    assert.ok(!JSON.stringify(op.calls()).includes(world.secretAccessKey));
     const removed = await runVsw(["remove", "base", "--force"], { env });
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(op.items().filter((item) => item.title === "keys/base").length, 0);

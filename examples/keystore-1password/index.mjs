@@ -7,9 +7,8 @@
  * names and expiry from `op item list` without revealing a single value.
  *
  * Secrets never go into argv (where `ps` and shell history see them, as 1Password's own docs
- * warn): a value goes to `op item create` as a JSON item template on stdin. `op item edit` takes
- * new values only as argv assignments or a template file, so a value is replaced by creating the
- * new item first and then deleting the old one: there is a readable value at every moment.
+ * warn): a value goes to `op item create -` or `op item edit` as a JSON item template on stdin,
+ * and an existing item is edited in place (same id), so a reader never sees two copies.
  * Locking is the core's (`vsw.lock`), so this keystore needs none.
  *
  * Options (the `[plugin keystore-1password]` section of the vsw config, or the factory's argument):
@@ -116,33 +115,26 @@ function onePasswordStore(ctx) {
       }
     },
     async set(name, value, meta = {}) {
-      const before = await idsOf(name);
+      const [current, ...stale] = await idsOf(name);
       const tags = [
         TAG,
         ...(meta.expiresAt === undefined ? [] : [`${EXPIRES_TAG}${Math.trunc(meta.expiresAt)}`]),
       ];
       // Title, category and tags are not secret; the value goes through stdin only.
-      const template = {
+      const template = JSON.stringify({
+        title: name,
+        category: "PASSWORD",
         fields: [{ id: "password", type: "CONCEALED", purpose: "PASSWORD", label: "password", value }],
-      };
-      await op(
-        [
-          "item",
-          "create",
-          ...vault,
-          "--category",
-          "Password",
-          "--title",
-          name,
-          "--tags",
-          tags.join(","),
-          "--format",
-          "json",
-          "-",
-        ],
-        JSON.stringify(template),
-      );
-      for (const id of before) await deleteQuietly(id);
+      });
+      const tagFlag = ["--tags", tags.join(",")];
+      if (current === undefined) {
+        const create = ["item", "create", "-", ...vault, "--category", "Password", "--title", name];
+        await op([...create, ...tagFlag, "--format", "json"], template);
+      } else {
+        await op(["item", "edit", current, ...vault, ...tagFlag, "--format", "json"], template);
+      }
+      // Copies made by a race of two first writes: the newest one stays.
+      for (const id of stale) await deleteQuietly(id);
     },
     async delete(name) {
       const ids = await idsOf(name);
@@ -168,7 +160,11 @@ function runOp(ctx, args, input) {
   return new Promise((resolve, reject) => {
     let child;
     try {
-      child = spawn(ctx.op, args, { env: ctx.env, stdio: ["pipe", "pipe", "pipe"] });
+      // stdin only when there is input: a piped stdin means "read specifiers or a template" to op.
+      child = spawn(ctx.op, args, {
+        env: ctx.env,
+        stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      });
     } catch (cause) {
       reject(missing(ctx, cause));
       return;
@@ -184,8 +180,10 @@ function runOp(ctx, args, input) {
     child.stderr.on("data", (chunk) => {
       if (err.length < 64) err.push(chunk);
     });
-    child.stdin.on("error", () => {}); // op may exit before reading stdin; its exit status tells.
-    child.stdin.end(input ?? "");
+    if (child.stdin) {
+      child.stdin.on("error", () => {}); // op may exit before reading stdin; its exit status tells.
+      child.stdin.end(input);
+    }
     child.on("error", (cause) => reject(cause?.code === "ENOENT" ? missing(ctx, cause) : cause));
     child.on("close", (code) => {
       if (code === 0 && size <= MAX_OUTPUT) {
