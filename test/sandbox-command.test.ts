@@ -3,7 +3,8 @@
  * sandbox makes its own throwaway directory; the tests' HOME is a throwaway too, never ~/.aws.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeHome, requireTool, run, runVsw, VSW } from "./helpers/harness.js";
@@ -64,6 +65,39 @@ exit 7
   const [, sandboxHome] = /^home=(\S+)$/m.exec(r.stdout) ?? [];
   assert.ok(sandboxHome && sandboxHome !== home.dir, r.stdout);
   assert.equal(existsSync(sandboxHome), false, "the throwaway HOME is removed on exit");
+});
+
+test("--print-env --shell fish and --stop --shell fish work in a real fish", async (t) => {
+  const fish = requireTool(t, "fish");
+  if (!fish) return;
+  const script = `eval ("${process.execPath}" "${VSW}" sandbox --print-env --shell fish 2>/dev/null | string collect)
+set -l dir $VSW_SANDBOX
+vsw exec dev -- printenv VSW_ACCOUNT_ID
+eval (vsw sandbox --stop --shell fish 2>/dev/null | string collect)
+echo "after=$VSW_SANDBOX exists="(test -e $dir; and echo yes; or echo no)`;
+  const r = await run(fish, ["--no-config", "-c", script], { env: home.env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^222222222222$/m);
+  assert.match(r.stdout, /^after= exists=no$/m);
+});
+
+test("a --plugin given to vsw sandbox is loaded by every vsw inside it", async (t) => {
+  const bash = requireTool(t, "bash");
+  if (!bash) return;
+  const plugin = join(home.dir, "probe-plugin.mjs");
+  writeFileSync(
+    plugin,
+    `export default { name: "sandbox-probe", apply(vsw) {
+  vsw.hooks.format.for("probe").tap("sandbox-probe", (request) => \`probe \${request.profile}\\n\`);
+} };
+`,
+  );
+  const r = await runVsw(["sandbox", "--plugin", plugin], {
+    env: { ...home.env, SHELL: bash },
+    input: "vsw export dev --format probe\nexit\n",
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^probe dev$/m);
 });
 
 test("--stop outside a sandbox is VSW_SANDBOX_NOT_RUNNING and removes nothing", async () => {
