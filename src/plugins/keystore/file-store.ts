@@ -8,14 +8,7 @@ import path from "node:path";
 import type { Env, Keystore, KeystoreItem, Terminal } from "../../plugin.js";
 import { VswError, withFileLock } from "../../plugin.js";
 import { openItem, parseItem, type ScryptCost, sealItem } from "./file-crypto.js";
-import {
-  atomicWrite,
-  cleanTemps,
-  errorCode,
-  fsyncDir,
-  readIfExists,
-  TEMP_PREFIX,
-} from "./file-io.js";
+import { atomicWrite, cleanTemps, errorCode, fsyncDir, readIfExists, TEMP_PREFIX } from "./file-io.js";
 import { assertName, decodeName, encodeName, ITEM_SUFFIX, isHashed } from "./file-names.js";
 import { assertNotOrphaned, forgetUnlock, META_FILE, STORE_LOCK, unlockStore } from "./file-open.js";
 
