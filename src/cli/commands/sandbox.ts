@@ -28,6 +28,8 @@ export interface SandboxArgs extends GlobalArgs {
 
 /** A file in a sandbox's directory, so `--stop` removes only what `vsw sandbox` made. */
 const MARKER = ".vsw-sandbox";
+/** Signals that end the subshell (and then the sandbox) rather than this vsw alone. */
+const FORWARDED: NodeJS.Signals[] = ["SIGHUP", "SIGTERM"];
 /** The keystore passphrase of every sandbox: the store holds only keys the emulator invented. */
 const PASSPHRASE = "sandbox";
 
@@ -154,20 +156,25 @@ async function subshell(sandbox: Sandbox): Promise<number> {
   const shell = process.env.SHELL || "/bin/sh";
   const { args, env } = shellSetup(basename(shell), sandbox);
   process.stderr.write(banner(sandbox, true));
-  // The terminal's Ctrl-C belongs to the subshell; this vsw only waits for it.
+  // The terminal's Ctrl-C belongs to the subshell; this vsw only waits for it. A hang-up or a
+  // SIGTERM is passed on, so the shell ends first and the cleanup below still runs (the emulator,
+  // in its own process group, would otherwise outlive us).
   const ignore = () => {};
   process.on("SIGINT", ignore);
+  const child = spawn(shell, args, {
+    stdio: "inherit",
+    env: { ...outsideEnv(), ...sandbox.env, ...pluginHome(), ...env, HOME: sandbox.home },
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
   try {
-    const child = spawn(shell, args, {
-      stdio: "inherit",
-      env: { ...outsideEnv(), ...sandbox.env, ...pluginHome(), ...env, HOME: sandbox.home },
-    });
     return await new Promise<number>((resolve) => {
       child.on("error", () => resolve(127));
       child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });
   } finally {
     process.off("SIGINT", ignore);
+    for (const signal of FORWARDED) process.off(signal, forward);
     sandbox.emulator.kill("SIGTERM");
     rmSync(sandbox.dir, { recursive: true, force: true });
   }
