@@ -1,6 +1,7 @@
 /**
  * The 1Password keystore example (examples/keystore-1password), installed the way a team would (a
- * plugin file beside a project that has vsw installed) and driven end to end through the built
+ * plugin file beside a project that has vsw installed, and `npm pack` + `npm install` of both
+ * packages in a temporary directory) and driven end to end through the built
  * `vsw` against the STS emulator, with a stand-in `op` on PATH that keeps its items in a JSON file
  * and fails the way the real CLI does.
  */
@@ -9,7 +10,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Home, makeHome, ROOT, runVsw, startWorld, type World } from "./helpers/harness.js";
+import { type Home, makeHome, ROOT, run, runVsw, startWorld, type World } from "./helpers/harness.js";
+import { installPackages, packDirectory, packVsw } from "./helpers/plugin-install.js";
 
 const EXAMPLE = join(ROOT, "examples", "keystore-1password");
 
@@ -173,5 +175,54 @@ describe("the 1Password keystore example", () => {
     const removed = await runVsw(["remove", "base", "--force"], { env });
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(op.items().filter((item) => item.title === "keys/base").length, 0);
+  });
+});
+
+describe("the 1Password keystore example installed with npm", () => {
+  test("npm install of the packed vsw and example: vsw plugins lists it, and dev's session is minted and cached in 1Password", async (t) => {
+    const installed = installPackages([packVsw(), packDirectory(EXAMPLE)]);
+    const world = await startWorld();
+    const home = makeHome();
+    const root = mkdtempSync(join(tmpdir(), "vsw-1password-npm-"));
+    t.after(async () => {
+      installed.cleanup();
+      home.cleanup();
+      rmSync(root, { recursive: true, force: true });
+      await world.emu.close();
+    });
+    const op = standIn(root);
+    home.writeConfig(world.config);
+    const env: NodeJS.ProcessEnv = {
+      ...home.env,
+      PATH: `${join(EXAMPLE, "test")}${delimiter}${home.env.PATH ?? ""}`,
+      OP_STANDIN_DIR: op.dir,
+      VSW_PLUGIN_DIR: installed.dir,
+      VSW_PLUGINS: "vsw-keystore-1password",
+      VSW_KEYSTORE: "1password",
+    };
+    delete env.VSW_FILE_PASSPHRASE;
+    const vsw = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+      run(process.execPath, [installed.vsw, ...args], { env: { ...env, ...extra } });
+
+    const listed = await vsw(["plugins", "--json"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const record = (
+      JSON.parse(listed.stdout) as { name: string; version: string | null; hooks: string[] }[]
+    ).find((plugin) => plugin.name === "keystore-1password");
+    assert.equal(record?.version, "0.1.0");
+    assert.ok(record?.hooks.includes("keystore"));
+
+    const add = await vsw(["add", "base", "--env"], {
+      AWS_ACCESS_KEY_ID: world.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: world.secretAccessKey,
+    });
+    assert.equal(add.code, 0, add.stderr);
+    const first = await vsw(["export", "dev", "--format", "json", "--mfa-token", world.code()]);
+    assert.equal(first.code, 0, first.stderr);
+    const minted = world.emu.calls.length;
+    const second = await vsw(["export", "dev", "--format", "json"]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(world.emu.calls.length, minted, "the second export is a cache hit");
+    assert.ok(op.items().some((item) => item.title.startsWith("session/")));
   });
 });
