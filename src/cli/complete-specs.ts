@@ -1,41 +1,23 @@
 /**
- * What completion knows of vsw's commands: their positionals, flags and what each completes to.
- * Kept equal to the yargs command modules by test/shell-complete.test.ts.
+ * The CLI grammar: vsw's commands, their positionals, flags and what each completes to. Completion
+ * reads it, the fast path (fast.ts) takes its flags from it, and a plugin's commands (the `commands`
+ * hook) join it at run time. Kept equal to the yargs command modules by test/shell-complete.test.ts.
  */
-/** What a positional argument or a flag's value completes to. */
-export type ValueKind =
-  | "profile" // every profile of the config and every name with stored keys
-  | "stored" // names with stored keys
-  | "shell" // shells of the env format
-  | "rc-shell" // shells with a wrapper (vsw init)
-  | "format" // output formats
-  | "region" // regions named in the config
-  | "command" // a command line of its own: the shell's default completion
-  | "free"; // anything: no candidates
+import type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
-/** A flag: a boolean when `value` is absent. */
-export interface FlagSpec {
-  describe: string;
-  value?: ValueKind;
-}
+export type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
-/** What completion knows of a command. Kept equal to the yargs modules by test/shell-complete.test.ts. */
-export interface CommandSpec {
-  name: string;
-  aliases?: readonly string[];
-  describe: string;
-  /** What each positional completes to; past the end, `rest` (default `free`). */
-  positionals: readonly ValueKind[];
-  rest?: ValueKind;
-  flags: Readonly<Record<string, FlagSpec>>;
-  hidden?: boolean;
-}
+/** The candidates of the value kinds that are fixed lists (formats come from the plugins). */
+export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
+  shell: ["bash", "zsh", "fish", "sh", "pwsh"],
+  "rc-shell": ["bash", "zsh", "fish"],
+};
 
 /** Flags every command takes (yargs globals, plus --help). */
 export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--keystore": { describe: "Keystore to use", value: "free" },
   "--debug": { describe: "Trace hooks and plugins on stderr" },
-  "--plugin": { describe: "Load a plugin (path or package)", value: "free" },
+  "--plugin": { describe: "Load a plugin (path or package)", value: "free", repeatable: true },
   "--help": { describe: "Show help" },
 };
 

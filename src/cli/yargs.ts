@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from "yargs";
 import { VswError } from "../core/errors.js";
 import { commands } from "./commands/index.js";
-import type { GlobalArgs } from "./context.js";
+import { buildVsw, type GlobalArgs, hasTeamPlugins } from "./context.js";
+import { pluginCommands, yargsCommand } from "./plugin-commands.js";
 
 declare const VSW_VERSION: string;
 
@@ -108,6 +109,12 @@ export async function runYargs(argv: string[]): Promise<void> {
     });
   for (const command of commands) cli.command(withExtras(command as CommandModule<GlobalArgs, GlobalArgs>));
   for (const verb of NOT_YET) cli.command(notYet(verb));
+  // Plugins' commands (the `commands` hook), in --help like the built-ins. The core is built here
+  // only when a team plugin is named: the built-ins add no command, and --help stays as fast.
+  const globals = globalArgs(argv);
+  if (hasTeamPlugins(globals.plugin)) {
+    for (const command of pluginCommands(await buildVsw(globals))) cli.command(yargsCommand(command));
+  }
   await cli.parseAsync();
 }
 
@@ -135,6 +142,22 @@ function withExtras(command: CommandModule<GlobalArgs, GlobalArgs>): CommandModu
       return command.handler(args);
     },
   };
+}
+
+/** `--plugin`, `--keystore` and `--debug` of a command line, read before yargs parses it. */
+function globalArgs(argv: readonly string[]): GlobalArgs {
+  const dash = argv.indexOf("--");
+  const words = dash === -1 ? argv : argv.slice(0, dash);
+  const args: GlobalArgs & { plugin: string[] } = { plugin: [] };
+  for (const [i, word] of words.entries()) {
+    const eq = word.indexOf("=");
+    const name = eq === -1 ? word : word.slice(0, eq);
+    const value = eq === -1 ? words[i + 1] : word.slice(eq + 1);
+    if (name === "--plugin" && value) args.plugin.push(value);
+    else if (name === "--keystore" && value) args.keystore = value;
+    else if (word === "--debug") args.debug = true;
+  }
+  return args;
 }
 
 function notYet(verb: string): CommandModule<GlobalArgs, GlobalArgs> {

@@ -25,10 +25,12 @@ import {
   GLOBAL_FLAGS,
   SWITCH_SPEC,
   TOP_FLAGS,
+  VALUES,
   type ValueKind,
 } from "../complete-specs.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { pluginCommands } from "../plugin-commands.js";
 import { printable } from "../report.js";
 
 export {
@@ -39,11 +41,14 @@ export {
   type ValueKind,
 } from "../complete-specs.js";
 
-const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
-  shell: ["bash", "zsh", "fish", "sh", "pwsh"],
-  "rc-shell": ["bash", "zsh", "fish"],
-  format: ["env", "json", "ini", "dotenv"],
-};
+/** What the plugins add to the grammar: their commands, and every format name (built-ins' too). */
+export interface PluginGrammar {
+  commands: readonly CommandSpec[];
+  formats: readonly string[];
+}
+
+/** The grammar without plugins (and the answer when they cannot be loaded). */
+const BUILTIN_GRAMMAR: PluginGrammar = { commands: [], formats: ["env", "json", "ini", "dotenv"] };
 
 /** A profile as completion shows it. */
 export interface ProfileInfo {
@@ -60,36 +65,45 @@ export interface Completion {
   candidates: Array<{ value: string; describe?: string }>;
 }
 
-/** Finds the spec of `word` (a command name or alias). */
-export function findCommand(word: string): CommandSpec | undefined {
-  return COMMAND_SPECS.find((spec) => spec.name === word || spec.aliases?.includes(word));
+/** Finds the spec of `word` (a command name or alias), among `extra` (plugins' commands) too. */
+export function findCommand(word: string, extra: readonly CommandSpec[] = []): CommandSpec | undefined {
+  return [...COMMAND_SPECS, ...extra].find((spec) => spec.name === word || spec.aliases?.includes(word));
 }
 
 /**
  * The candidates for the last of `words`. `profiles` is called only when profile names or regions
- * are needed, so completing a flag reads no file.
+ * are needed, so completing a flag reads no file; `plugins` only when a plugin's command or the
+ * format names may be needed.
  */
 export async function complete(
   words: readonly string[],
   profiles: () => Promise<ProfileInfo[]>,
+  plugins: () => Promise<PluginGrammar> = async () => BUILTIN_GRAMMAR,
 ): Promise<Completion> {
   const current = words[words.length - 1] ?? "";
   const before = words.slice(0, -1);
   const first = before[0];
+  const grammar = async () => {
+    try {
+      return await plugins();
+    } catch {
+      return BUILTIN_GRAMMAR;
+    }
+  };
   if (first === undefined) {
     if (current.startsWith("-")) return answer(flagCandidates(TOP_FLAGS, []), current);
-    const commands = COMMAND_SPECS.filter((spec) => !spec.hidden).map((spec) => ({
-      value: spec.name,
-      describe: spec.describe,
-    }));
+    const extra = (await grammar()).commands;
+    const commands = [...COMMAND_SPECS, ...extra]
+      .filter((spec) => !spec.hidden)
+      .map((spec) => ({ value: spec.name, describe: spec.describe }));
     // A word that is both resolves as the command (the wrapper's rule), so the name is not offered twice.
     const names = (await safe(profiles))
-      .filter((p) => !findCommand(p.name))
+      .filter((p) => !findCommand(p.name, extra))
       .map((p) => ({ value: p.name, describe: p.describe }));
     return answer([...commands, ...names], current);
   }
   if (first.startsWith("-")) return answer([], current);
-  const command = findCommand(first);
+  const command = findCommand(first) ?? findCommand(first, (await grammar()).commands);
   const spec = command ?? SWITCH_SPEC;
   const flags = { ...GLOBAL_FLAGS, ...spec.flags };
   // The switch form's first word is its profile: positional 0 is already given.
@@ -116,19 +130,19 @@ export async function complete(
     }
     position++;
   }
-  if (pending?.value) return values(pending.value, "", current, profiles);
+  if (pending?.value) return values(pending.value, "", current, profiles, grammar);
   const kind = dashDash ? (spec.rest ?? "free") : (spec.positionals[position] ?? spec.rest ?? "free");
   if (!dashDash && current.startsWith("-")) {
     const eq = current.indexOf("=");
     if (eq !== -1) {
       const flag = flags[current.slice(0, eq)];
       return flag?.value
-        ? values(flag.value, current.slice(0, eq + 1), current, profiles)
+        ? values(flag.value, current.slice(0, eq + 1), current, profiles, grammar)
         : answer([], current);
     }
     return answer(flagCandidates(flags, used), current);
   }
-  return values(kind, "", current, profiles);
+  return values(kind, "", current, profiles, grammar);
 }
 
 async function values(
@@ -136,6 +150,7 @@ async function values(
   prefix: string,
   current: string,
   profiles: () => Promise<ProfileInfo[]>,
+  plugins: () => Promise<PluginGrammar>,
 ): Promise<Completion> {
   if (kind === "command") return { mode: "default", candidates: [] };
   let list: Array<{ value: string; describe?: string }>;
@@ -146,6 +161,8 @@ async function values(
   } else if (kind === "region") {
     const regions = new Set((await safe(profiles)).map((p) => p.region).filter((r): r is string => !!r));
     list = [...regions].sort().map((value) => ({ value }));
+  } else if (kind === "format") {
+    list = (await plugins()).formats.map((value) => ({ value }));
   } else {
     list = (VALUES[kind] ?? []).map((value) => ({ value }));
   }
@@ -157,7 +174,7 @@ async function values(
 
 function flagCandidates(flags: Readonly<Record<string, FlagSpec>>, used: readonly string[]) {
   return Object.entries(flags)
-    .filter(([name]) => !used.includes(name) || name === "--plugin")
+    .filter(([name, flag]) => !used.includes(name) || flag.repeatable)
     .map(([name, flag]) => ({ value: name, describe: flag.describe }));
 }
 
@@ -255,9 +272,21 @@ export async function runComplete(argv: readonly string[]): Promise<void> {
   const words = parseCompleteArgs(argv);
   let completion: Completion;
   try {
-    // Warnings of the core go to stderr, which every wrapper discards while completing.
-    completion = await complete(words.length ? words : [""], async () =>
-      switchableProfiles(await buildVsw({})),
+    // Warnings of the core go to stderr, which every wrapper discards while completing. One core
+    // for both questions, built when the first is asked; its plugins are the config file's and
+    // VSW_PLUGINS' (a --plugin being typed is not loaded on Tab).
+    let built: Promise<Vsw> | undefined;
+    const vsw = () => {
+      built ??= buildVsw({});
+      return built;
+    };
+    completion = await complete(
+      words.length ? words : [""],
+      async () => switchableProfiles(await vsw()),
+      async () => {
+        const core = await vsw();
+        return { commands: pluginCommands(core), formats: core.hooks.format.names() };
+      },
     );
   } catch {
     completion = { mode: "words", candidates: [] };
