@@ -83,6 +83,9 @@ await build({
 });
 chmodSync(new URL("vsw.js", dist), 0o755);
 
+// The shell wrappers' list of the binary's commands, from the one CLI grammar (complete-specs.ts).
+await (await import("./shell-commands.mjs")).writeShellCommands(build);
+
 // The emulator, for the demo and `vsw sandbox`: node builtins only.
 await build({
   ...common,

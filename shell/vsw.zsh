@@ -24,7 +24,7 @@ vsw() {
     ('') __vsw_pick ;;
     (use) shift && __vsw_switch "$@" ;;
     (off) shift && __vsw_eval off --shell zsh "$@" ;;
-    # The binary's commands (kept equal to src/cli/commands by test/shell-complete.test.ts).
+    # The binary's commands, written by scripts/build.mjs from src/cli/complete-specs.ts.
     (-* | env | export | exec | plan | list | ls | add | remove | rm | clear | lock | init | pick | plugins | sandbox | __complete)
       command vsw "$@" ;;
     (*) __vsw_switch "$@" ;;
