@@ -48,6 +48,7 @@ import { appendFileSync } from "node:fs";
 export default {
   name: "acme-server",
   apply(vsw) {
+    appendFileSync(${JSON.stringify(MARKER)}, "started\\n");
     vsw.hooks.shutdown.tapPromise("acme-server", async () => appendFileSync(${JSON.stringify(MARKER)}, "stopped\\n"));
   },
 };
@@ -112,31 +113,34 @@ describe("authorize through vsw env", () => {
   });
 });
 
+/** Whether every core that applied the plugin also shut it down, after it started: `balanced`. */
+function shutdowns(): string {
+  const lines = existsSync(MARKER) ? readFileSync(MARKER, "utf8").split("\n").filter(Boolean) : [];
+  const started = lines.filter((line) => line === "started").length;
+  const stopped = lines.filter((line) => line === "stopped").length;
+  return started > 0 && started === stopped && lines[0] === "started" ? "balanced" : lines.join(",");
+}
+const balanced = "balanced";
+
 describe("shutdown", () => {
-  test("runs after a command that failed", async () => {
+  test("runs for every core built, after a command that failed", async () => {
     const home = makeHome();
     try {
       rmSync(MARKER, { force: true });
       const result = await runVsw(["plan", "nosuch", "--plugin", SHUTDOWN], { env: home.env });
-      assert.deepEqual(
-        { code: result.code, log: existsSync(MARKER) ? readFileSync(MARKER, "utf8") : "" },
-        { code: 1, log: "stopped\n" },
-      );
+      assert.deepEqual({ code: result.code, log: shutdowns() }, { code: 1, log: balanced });
     } finally {
       home.cleanup();
     }
   });
 
-  test("runs once after vsw env on the fast path", async () => {
+  test("runs after vsw env on the fast path", async () => {
     const home = makeHome();
     try {
       home.writeConfig(`[profile proc]\ncredential_process = ${process.execPath} ${PROCESS}\n`);
       rmSync(MARKER, { force: true });
       const result = await runVsw(["env", "proc", "--plugin", SHUTDOWN], { env: home.env });
-      assert.deepEqual(
-        { code: result.code, log: existsSync(MARKER) ? readFileSync(MARKER, "utf8") : "" },
-        { code: 0, log: "stopped\n" },
-      );
+      assert.deepEqual({ code: result.code, log: shutdowns() }, { code: 0, log: balanced });
     } finally {
       home.cleanup();
     }

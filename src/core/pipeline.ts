@@ -74,7 +74,8 @@ export async function resolveCredentials(
   const plan = await buildPlan(vsw, input);
   // Why here: policy decides before anything costly (rollup's buildStart), so a refusal leaves no
   // secret read, no MFA prompt, no STS call and nothing cached. Only stored key names were listed.
-  await vsw.hooks.authorize.promise({ profile, plan, env: vsw.env, flags });
+  if (vsw.hooks.authorize.taps.length)
+    await vsw.hooks.authorize.promise({ profile, plan, env: vsw.env, flags });
   const resolved: ResolvedCredentials = {
     profile: plan.profile,
     // A role without a region of its own hands out its source's (resolve.ts: inheritedRegion).
@@ -98,7 +99,7 @@ const BUILTIN_STEP_TYPES = new Set(["keys", "credential_process", "GetSessionTok
 export async function buildPlan(vsw: Vsw, input: ResolveInput): Promise<Plan> {
   const resolved = resolvePlan(input);
   // Untapped (no team plugin): the resolver's plan as it is, nothing added to the hot path.
-  if (!vsw.hooks.plan.isUsed()) return resolved;
+  if (!vsw.hooks.plan.taps.length) return resolved;
   const plan = await vsw.hooks.plan.promise(resolved, input);
   const steps: unknown = plan?.steps;
   if (!Array.isArray(steps) || steps.length === 0) {

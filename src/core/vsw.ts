@@ -136,7 +136,7 @@ export function createVsw(options: VswOptions): Vsw {
     childSecrets,
     shutdown() {
       // Untapped (the usual case): no promise chain on the hot path's way out.
-      shutdown ??= hooks.shutdown.isUsed() ? hooks.shutdown.promise() : Promise.resolve();
+      shutdown ??= hooks.shutdown.taps.length ? hooks.shutdown.promise() : Promise.resolve();
       return shutdown;
     },
     lock: options.lock ?? namedLocks(() => lockDir(options.env)),
