@@ -84,6 +84,48 @@ process.stdout.write(JSON.stringify({
 `,
 );
 
+const BROKER = pluginFile(
+  "broker",
+  `
+export default {
+  name: "acme-broker",
+  apply(vsw) {
+    vsw.hooks.plan.tap("acme-broker", (plan) =>
+      plan.profile.startsWith("broker-")
+        ? { ...plan, steps: [{ type: "acme-broker:token", profile: plan.profile, label: "Acme broker token" }] }
+        : plan,
+    );
+    vsw.hooks.sourceCredentials.tapPromise("acme-broker", async ({ step }) =>
+      step.type === "acme-broker:token"
+        ? { accessKeyId: "ASIABROKER0000000001", secretAccessKey: "broker-secret", sessionToken: "broker-token", expiration: Date.now() + 3600_000 }
+        : undefined,
+    );
+  },
+};
+`,
+);
+
+describe("a plugin's own kind of source", () => {
+  let home: Home;
+  before(() => {
+    home = makeHome();
+    home.writeConfig("[profile broker-ci]\nregion = eu-west-1\n");
+  });
+  after(() => home.cleanup());
+
+  test("vsw plan prints the plugin's step by its label", async () => {
+    const result = await runVsw(["plan", "broker-ci", "--plugin", BROKER], { env: home.env });
+    assert.match(result.stdout, /^ {2}1\. step {5}broker-ci {3}Acme broker token$/m);
+  });
+
+  test("vsw export hands out the credentials the plugin's source answered", async () => {
+    const result = await runVsw(["export", "broker-ci", "--format", "json", "--plugin", BROKER], {
+      env: home.env,
+    });
+    assert.equal((JSON.parse(result.stdout) as { AccessKeyId: string }).AccessKeyId, "ASIABROKER0000000001");
+  });
+});
+
 describe("authorize through vsw env", () => {
   let world: World;
   let home: Home;
