@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import { build } from "esbuild";
 import { COMMAND_SPECS, GLOBAL_FLAGS } from "../src/cli/complete-specs.js";
 import { parseFast } from "../src/cli/fast.js";
+import { runVsw } from "./helpers/harness.js";
 
 interface WrapperLine {
   shell: string;
@@ -44,6 +45,23 @@ describe("the CLI grammar", () => {
         if (flag === "--help") assert.equal(parseFast(argv), undefined);
         else if (flag !== "--shell" && flag !== "--format")
           assert.equal(parseFast(argv)?.name, name, `${name} ${flag}`);
+      }
+    }
+  });
+
+  test("vsw COMMAND --help describes each flag with the grammar's text", async () => {
+    for (const name of ["env", "export", "list", "remove", "plugins"]) {
+      const r = await runVsw([name, "--help"], { env: { PATH: process.env.PATH } });
+      assert.equal(r.code, 0, r.stderr);
+      const help = r.stdout.replace(/\s+/g, " ");
+      const spec = COMMAND_SPECS.find((s) => s.name === name);
+      for (const [flag, f] of Object.entries({ ...GLOBAL_FLAGS, ...spec?.flags })) {
+        if (flag === "--help") continue;
+        assert.ok(help.includes(flag), `${name} --help names ${flag}`);
+        assert.ok(
+          help.includes((f.help ?? f.describe).replace(/\s+/g, " ")),
+          `${name} ${flag}: ${f.help ?? f.describe}`,
+        );
       }
     }
   });

@@ -7,31 +7,64 @@ import type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
 export type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
+const SHELLS: readonly string[] = ["bash", "zsh", "sh", "fish", "pwsh"];
+
 /** The candidates of the value kinds that are fixed lists (formats come from the plugins). */
 export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
-  shell: ["bash", "zsh", "fish", "sh", "pwsh"],
+  shell: SHELLS,
   "rc-shell": ["bash", "zsh", "fish"],
 };
 
 /** Flags every command takes (yargs globals, plus --help). */
 export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "--keystore": { describe: "Keystore to use", value: "free" },
-  "--debug": { describe: "Trace hooks and plugins on stderr" },
-  "--plugin": { describe: "Load a plugin (path or package)", value: "free", repeatable: true },
+  "--keystore": {
+    describe: "Keystore to use",
+    value: "free",
+    help: "Keystore to use (default: $VSW_KEYSTORE or file)",
+  },
+  "--debug": {
+    describe: "Trace hooks and plugins on stderr",
+    help: "Trace hooks and plugins on stderr (never values)",
+  },
+  "--plugin": {
+    describe: "Load a plugin (path or package)",
+    value: "free",
+    repeatable: true,
+    help: "Load a plugin (path or package); also VSW_PLUGINS",
+  },
   "--help": { describe: "Show help" },
 };
 
 const PROFILE_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--duration": { describe: "Session duration: 900s, 15m, 1h, 12h", value: "free" },
-  "--no-session": { describe: "No GetSessionToken: the stored keys, or a role assumed from them" },
-  "--region": { describe: "Region", value: "region" },
-  "--mfa-token": { describe: "The current MFA code", value: "free" },
-  "--mfa-serial": { describe: "MFA device ARN, instead of the profile's mfa_serial", value: "free" },
+  "--no-session": {
+    describe: "No GetSessionToken: the stored keys, or a role assumed from them",
+    help: "--no-session: no GetSessionToken (the stored keys, or a role assumed from them)",
+  },
+  "--region": { describe: "Region", value: "region", help: "Region (beats AWS_REGION and the profile)" },
+  "--mfa-token": { describe: "The current MFA code", value: "free", help: "The current MFA code (6 digits)" },
+  "--mfa-serial": {
+    describe: "MFA device ARN, instead of the profile's mfa_serial",
+    value: "free",
+    help: "MFA device ARN to use (beats AWS_MFA_SERIAL and the profile's mfa_serial)",
+  },
 };
 
 /** `env` and `export`: the shells' auto-refresh asks for a session with this much life left. */
 const MIN_REMAINING: Readonly<Record<string, FlagSpec>> = {
-  "--min-remaining": { describe: "Reuse a cached session only with this much left", value: "free" },
+  "--min-remaining": {
+    describe: "Reuse a cached session only with this much left",
+    value: "free",
+    help: "Reuse a cached session only with this much life left, else mint anew (default 5m)",
+  },
+};
+
+/** `--shell` of env and off. */
+const SHELL_FLAG: FlagSpec = {
+  describe: "Shell to print for",
+  value: "shell",
+  choices: SHELLS,
+  help: "Shell to print for (default: the shell that runs vsw, else $SHELL)",
 };
 
 /** The switch itself: `vsw PROFILE [flags]` and `vsw use PROFILE [flags]` run `vsw env PROFILE`. */
@@ -43,11 +76,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: "env",
     describe: "Print shell code that switches to PROFILE",
     positionals: ["profile"],
-    flags: {
-      ...PROFILE_FLAGS,
-      ...MIN_REMAINING,
-      "--shell": { describe: "Shell to print for", value: "shell" },
-    },
+    flags: { ...PROFILE_FLAGS, "--shell": SHELL_FLAG, ...MIN_REMAINING },
   },
   {
     name: "export",
@@ -55,9 +84,18 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     positionals: ["profile"],
     flags: {
       ...PROFILE_FLAGS,
+      "--format": {
+        describe: "Output format",
+        value: "format",
+        default: "json",
+        help: "env | json | ini | dotenv (or a plugin's format)",
+      },
+      "--shell": {
+        describe: "Shell for --format env",
+        value: "shell",
+        help: "Shell for --format env (default: from $SHELL)",
+      },
       ...MIN_REMAINING,
-      "--format": { describe: "Output format", value: "format" },
-      "--shell": { describe: "Shell for --format env", value: "shell" },
     },
   },
   {
@@ -80,8 +118,15 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     positionals: [],
     flags: {
       "--json": { describe: "Print JSON" },
-      "--names": { describe: "Print profile names only" },
-      "--credentials": { describe: "Only profiles with stored keys" },
+      "--names": {
+        describe: "Print profile names only",
+        alias: "profiles",
+        help: "Print profile names only, one a line (--profiles, as in aws-vault)",
+      },
+      "--credentials": {
+        describe: "Only profiles with stored keys",
+        help: "Print only the names of profiles with stored keys, one a line",
+      },
     },
   },
   {
@@ -90,7 +135,10 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     positionals: ["profile"],
     flags: {
       "--env": { describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" },
-      "--force": { describe: "Replace stored keys without asking" },
+      "--force": {
+        describe: "Replace stored keys without asking",
+        help: "Replace keys already stored for PROFILE without asking",
+      },
     },
   },
   {
@@ -98,7 +146,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     aliases: ["rm"],
     describe: "Delete PROFILE's stored keys and cached sessions",
     positionals: ["stored"],
-    flags: { "--force": { describe: "Do not ask for confirmation" } },
+    flags: { "--force": { describe: "Do not ask for confirmation", alias: "f" } },
   },
   {
     name: "clear",
@@ -122,7 +170,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: "off",
     describe: "Remove every variable the last switch set",
     positionals: [],
-    flags: { "--shell": { describe: "Shell to print for", value: "shell" } },
+    flags: { "--shell": SHELL_FLAG },
   },
   {
     name: "pick",

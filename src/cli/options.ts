@@ -1,25 +1,42 @@
 import type { Argv } from "yargs";
+import { COMMAND_SPECS, type FlagSpec } from "./complete-specs.js";
 
-/** Adds the options shared by every command that resolves a profile. */
-export function profileOptions<T>(yargs: Argv<T>) {
-  return (
-    yargs
-      .positional("profile", {
-        type: "string",
-        demandOption: true,
-        describe: "Profile name from ~/.aws/config",
-      })
-      .option("duration", { type: "string", describe: "Session duration: 900s, 15m, 1h, 12h" })
-      // Declared as "session" so yargs' boolean negation gives `--no-session` (session: false).
-      .option("session", {
-        type: "boolean",
-        describe: "--no-session: no GetSessionToken (the stored keys, or a role assumed from them)",
-      })
-      .option("region", { type: "string", describe: "Region (beats AWS_REGION and the profile)" })
-      .option("mfa-token", { type: "string", describe: "The current MFA code (6 digits)" })
-      .option("mfa-serial", {
-        type: "string",
-        describe: "MFA device ARN to use (beats AWS_MFA_SERIAL and the profile's mfa_serial)",
-      })
+/**
+ * Declares a command's flags in yargs from the one CLI grammar (complete-specs.ts), in the table's
+ * order: what completion offers and the fast path accepts is what yargs accepts. `--no-X` is
+ * declared as the boolean `X`, so yargs' negation gives `--no-X` (X: false).
+ */
+export function grammarOptions<T>(yargs: Argv<T>, name: string): Argv<T> {
+  const spec = COMMAND_SPECS.find((s) => s.name === name);
+  if (!spec) throw new Error(`No command "${name}" in the CLI grammar.`);
+  return declareFlags(yargs, spec.flags);
+}
+
+/** Declares grammar flags (`--name` keys) as yargs options; a plugin command's flags too. */
+export function declareFlags<T>(yargs: Argv<T>, flags: Readonly<Record<string, FlagSpec>>): Argv<T> {
+  let built = yargs;
+  for (const [flag, f] of Object.entries(flags)) {
+    const key = flag.replace(/^--(no-)?/, "");
+    built = built.option(key, {
+      type: f.value === undefined ? "boolean" : "string",
+      describe: f.help ?? f.describe,
+      ...(f.choices ? { choices: [...f.choices] } : {}),
+      ...(f.default !== undefined ? { default: f.default } : {}),
+      ...(f.alias ? { alias: f.alias } : {}),
+      ...(f.repeatable ? { array: true } : {}),
+    }) as Argv<T>;
+  }
+  return built;
+}
+
+/** The PROFILE positional and the flags of a command that resolves a profile (`name` in the grammar). */
+export function profileOptions<T>(yargs: Argv<T>, name: string) {
+  return grammarOptions(
+    yargs.positional("profile", {
+      type: "string",
+      demandOption: true,
+      describe: "Profile name from ~/.aws/config",
+    }),
+    name,
   );
 }

@@ -8,6 +8,7 @@ import { isVswError, PluginError, VswError } from "../core/errors.js";
 import type { Vsw } from "../core/vsw.js";
 import { COMMAND_SPECS } from "./complete-specs.js";
 import { buildVsw, type GlobalArgs } from "./context.js";
+import { declareFlags } from "./options.js";
 
 /** Words a plugin command may not take: the built-in commands, their aliases, and the wrappers' own. */
 const RESERVED = new Set([
@@ -76,13 +77,7 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
         array: true,
         describe: "Arguments of the command",
       });
-      for (const [flag, spec] of flags) {
-        built = built.option(flag.replace(/^--/, ""), {
-          type: spec.value === undefined ? "boolean" : "string",
-          describe: spec.describe,
-          ...(spec.repeatable ? { array: true } : {}),
-        });
-      }
+      built = declareFlags(built as Argv<GlobalArgs>, command.flags) as typeof built;
       return built as Argv<GlobalArgs>;
     },
     handler: async (args) => {
@@ -94,15 +89,7 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
           ...((args as { args?: unknown[] }).args ?? []),
           ...((args as { "--"?: unknown[] })["--"] ?? []),
         ].map(String),
-        flags: Object.fromEntries(
-          flags.map(([flag]) => {
-            const value = (args as Record<string, unknown>)[flag.replace(/^--/, "")];
-            return [
-              flag.replace(/^--/, ""),
-              typeof value === "number" ? String(value) : (value as string | boolean | undefined),
-            ];
-          }),
-        ),
+        flags: Object.fromEntries(flags.map(([flag]) => [flag.slice(2), flagValue(args, flag)])),
       };
       try {
         await own.command.run(given, vsw);
@@ -113,4 +100,16 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
       }
     },
   };
+}
+
+/**
+ * A flag's value as given: a string, `true`, or absent. `--no-X` is declared as yargs' boolean `X`
+ * (declareFlags), so it is `true` when `X` came out `false`.
+ */
+function flagValue(args: Record<string, unknown>, flag: string): string | string[] | boolean | undefined {
+  const negated = flag.startsWith("--no-");
+  const value = args[flag.replace(/^--(no-)?/, "")];
+  if (negated) return value === false ? true : undefined;
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === "number" ? String(value) : (value as string | boolean | undefined);
 }

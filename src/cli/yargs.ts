@@ -1,6 +1,7 @@
-import type { Argv, CommandModule } from "yargs";
+import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
 import { commands } from "./commands/index.js";
+import { GLOBAL_FLAGS } from "./complete-specs.js";
 import { buildVsw, type GlobalArgs, hasTeamPlugins } from "./context.js";
 import { pluginCommands, yargsCommand } from "./plugin-commands.js";
 
@@ -76,22 +77,7 @@ export async function runYargs(argv: string[]): Promise<void> {
   const cli = yargs(protectOperands(argv))
     .scriptName("vsw")
     .usage("$0 <command> [options]\n\nShort-lived AWS sessions from keys kept in a keystore.")
-    .option("keystore", {
-      type: "string",
-      describe: "Keystore to use (default: $VSW_KEYSTORE or file)",
-      global: true,
-    })
-    .option("debug", {
-      type: "boolean",
-      describe: "Trace hooks and plugins on stderr (never values)",
-      global: true,
-    })
-    .option("plugin", {
-      type: "string",
-      array: true,
-      describe: "Load a plugin (path or package); also VSW_PLUGINS",
-      global: true,
-    })
+    .options(globalOptions())
     .parserConfiguration({ "populate--": true })
     .middleware(unprotect)
     .strict()
@@ -142,6 +128,21 @@ function withExtras(command: CommandModule<GlobalArgs, GlobalArgs>): CommandModu
       return command.handler(args);
     },
   };
+}
+
+/** The global options (every command's), from the CLI grammar's GLOBAL_FLAGS but `--help` (yargs' own). */
+function globalOptions(): Record<string, Options> {
+  const options: Record<string, Options> = {};
+  for (const [flag, f] of Object.entries(GLOBAL_FLAGS)) {
+    if (flag === "--help") continue;
+    options[flag.slice(2)] = {
+      type: f.value === undefined ? "boolean" : "string",
+      describe: f.help ?? f.describe,
+      global: true,
+      ...(f.repeatable ? { array: true } : {}),
+    };
+  }
+  return options;
 }
 
 /** `--plugin`, `--keystore` and `--debug` of a command line, read before yargs parses it. */

@@ -23,6 +23,14 @@ export interface FlagSpec {
   value?: ValueKind;
   /** It may be given more than once (`--plugin a --plugin b`). */
   repeatable?: boolean;
+  /** The longer text `--help` shows; `describe` (completion's) when absent. */
+  help?: string;
+  /** The only values accepted (a usage error otherwise). */
+  choices?: readonly string[];
+  /** The value when the flag is not given. */
+  default?: string;
+  /** Another name of the flag, without `--` (`profiles` for `--names`); not offered by completion. */
+  alias?: string;
 }
 
 /** A command of the CLI grammar: its name, what its words complete to, its flags (`--name` keys). */
@@ -41,8 +49,11 @@ export interface CommandSpec {
 export interface CommandArgs {
   /** The words after the command's name that are not flags (and every word after `--`). */
   positionals: string[];
-  /** Each declared flag by its name without `--` (`dry-run`): a string, `true`, or absent. */
-  flags: Record<string, string | boolean | undefined>;
+  /**
+   * Each declared flag by its name without `--` (`dry-run`): a string, `true`, or absent; a
+   * repeatable flag's values in order.
+   */
+  flags: Record<string, string | string[] | boolean | undefined>;
 }
 
 /**

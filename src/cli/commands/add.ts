@@ -4,6 +4,7 @@ import { keysItem, type StoredKeys } from "../../core/items.js";
 import type { TerminalStreams } from "../../core/vsw.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { grammarOptions } from "../options.js";
 import { printable } from "../report.js";
 
 export interface AddArgs extends GlobalArgs {
@@ -153,15 +154,9 @@ export const addCommand: CommandModule<GlobalArgs, AddArgs> = {
   command: "add <profile>",
   describe: "Store long-lived keys for PROFILE in the keystore",
   builder: (yargs) =>
-    yargs
-      .positional("profile", { type: "string", demandOption: true })
-      .option("env", {
-        type: "boolean",
-        describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-      })
-      .option("force", {
-        type: "boolean",
-        describe: "Replace keys already stored for PROFILE without asking",
-      }) as unknown as Argv<AddArgs>,
+    grammarOptions(
+      yargs.positional("profile", { type: "string", demandOption: true }),
+      "add",
+    ) as unknown as Argv<AddArgs>,
   handler: runAdd,
 };

@@ -15,16 +15,6 @@ export function runEnv(args: EnvArgs): Promise<void> {
 export const envCommand: CommandModule<GlobalArgs, EnvArgs> = {
   command: "env <profile>",
   describe: 'Print shell code that switches to PROFILE: eval "$(vsw env dev)"',
-  builder: (yargs) =>
-    profileOptions(yargs)
-      .option("shell", {
-        type: "string",
-        choices: ["bash", "zsh", "sh", "fish", "pwsh"],
-        describe: "Shell to print for (default: the shell that runs vsw, else $SHELL)",
-      })
-      .option("min-remaining", {
-        type: "string",
-        describe: "Reuse a cached session only with this much life left, else mint anew (default 5m)",
-      }) as unknown as Argv<EnvArgs>,
+  builder: (yargs) => profileOptions(yargs, "env") as unknown as Argv<EnvArgs>,
   handler: runEnv,
 };

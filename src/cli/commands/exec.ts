@@ -64,7 +64,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs> = {
   command: "exec <profile> [command..]",
   describe: "Run a command (default $SHELL) with PROFILE's session in its environment",
   builder: (yargs) =>
-    profileOptions(yargs).positional("command", {
+    profileOptions(yargs, "exec").positional("command", {
       type: "string",
       array: true,
       describe: "Command and arguments, after --",

@@ -17,20 +17,6 @@ export function runExport(args: ExportArgs): Promise<void> {
 export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
   command: "export <profile>",
   describe: "Print PROFILE's session credentials (json is the credential_process document)",
-  builder: (yargs) =>
-    profileOptions(yargs)
-      .option("format", {
-        type: "string",
-        describe: "env | json | ini | dotenv (or a plugin's format)",
-        default: "json",
-      })
-      .option("shell", {
-        type: "string",
-        describe: "Shell for --format env (default: from $SHELL)",
-      })
-      .option("min-remaining", {
-        type: "string",
-        describe: "Reuse a cached session only with this much life left, else mint anew (default 5m)",
-      }) as unknown as Argv<ExportArgs>,
+  builder: (yargs) => profileOptions(yargs, "export") as unknown as Argv<ExportArgs>,
   handler: runExport,
 };

@@ -3,6 +3,7 @@ import { parseItem } from "../../core/items.js";
 import { knownProfiles } from "../../core/pipeline.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { grammarOptions } from "../options.js";
 import { printable, safeJson } from "../report.js";
 
 export interface ListArgs extends GlobalArgs {
@@ -132,17 +133,7 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs> = {
   aliases: ["ls"],
   describe: "List profiles, stored keys and cached sessions (never a secret)",
   builder: (yargs) =>
-    yargs
-      .option("json", { type: "boolean", describe: "Print JSON" })
-      .option("names", {
-        type: "boolean",
-        alias: "profiles",
-        describe: "Print profile names only, one a line (--profiles, as in aws-vault)",
-      })
-      .option("credentials", {
-        type: "boolean",
-        describe: "Print only the names of profiles with stored keys, one a line",
-      })
+    grammarOptions(yargs, "list")
       .conflicts("json", ["names", "credentials"])
       .conflicts("names", "credentials") as unknown as Argv<ListArgs>,
   handler: runList,

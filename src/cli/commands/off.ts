@@ -3,6 +3,7 @@ import { pickShell } from "../../plugins/format/env.js";
 import { renderShell } from "../../plugins/format/shell-quote.js";
 import { SWITCH_VARIABLES, userValues } from "../../plugins/format/variables.js";
 import type { GlobalArgs } from "../context.js";
+import { grammarOptions } from "../options.js";
 
 export interface OffArgs extends GlobalArgs {
   shell?: string | undefined;
@@ -22,11 +23,6 @@ export async function runOff(args: OffArgs): Promise<void> {
 export const offCommand: CommandModule<GlobalArgs, OffArgs> = {
   command: "off",
   describe: 'Print shell code that removes every variable a switch set: eval "$(vsw off)"',
-  builder: (yargs) =>
-    yargs.option("shell", {
-      type: "string",
-      choices: ["bash", "zsh", "sh", "fish", "pwsh"],
-      describe: "Shell to print for (default: the shell that runs vsw, else $SHELL)",
-    }) as unknown as Argv<OffArgs>,
+  builder: (yargs) => grammarOptions(yargs, "off") as unknown as Argv<OffArgs>,
   handler: runOff,
 };

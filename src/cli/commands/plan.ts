@@ -69,10 +69,6 @@ function hours(seconds: number): string {
 export const planCommand: CommandModule<GlobalArgs, PlanArgs> = {
   command: "plan <profile>",
   describe: "Show how PROFILE turns into credentials, without calling AWS",
-  builder: (yargs) =>
-    profileOptions(yargs).option("json", {
-      type: "boolean",
-      describe: "Print the plan as JSON",
-    }) as unknown as Argv<PlanArgs>,
+  builder: (yargs) => profileOptions(yargs, "plan") as unknown as Argv<PlanArgs>,
   handler: runPlan,
 };

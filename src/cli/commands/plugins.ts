@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import type { GlobalArgs, PluginRecord } from "../context.js";
 import { buildVsw, pluginRecords } from "../context.js";
+import { grammarOptions } from "../options.js";
 import { printable, safeJson } from "../report.js";
 
 export interface PluginsArgs extends GlobalArgs {
@@ -53,7 +54,6 @@ function jsonRecord(record: PluginRecord) {
 export const pluginsCommand: CommandModule<GlobalArgs, PluginsArgs> = {
   command: "plugins",
   describe: "List the loaded plugins: where each came from, its version, the hooks it taps",
-  builder: (yargs) =>
-    yargs.option("json", { type: "boolean", describe: "Print JSON" }) as unknown as Argv<PluginsArgs>,
+  builder: (yargs) => grammarOptions(yargs, "plugins") as unknown as Argv<PluginsArgs>,
   handler: runPlugins,
 };

@@ -3,6 +3,7 @@ import { VswError } from "../../core/errors.js";
 import { keysItem, parseItem } from "../../core/items.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { grammarOptions } from "../options.js";
 import { printable } from "../report.js";
 
 export interface RemoveArgs extends GlobalArgs {
@@ -63,10 +64,9 @@ export const removeCommand: CommandModule<GlobalArgs, RemoveArgs> = {
   aliases: ["rm"],
   describe: "Delete PROFILE's stored keys and cached sessions",
   builder: (yargs) =>
-    yargs.positional("profile", { type: "string", demandOption: true }).option("force", {
-      alias: "f",
-      type: "boolean",
-      describe: "Do not ask for confirmation",
-    }) as unknown as Argv<RemoveArgs>,
+    grammarOptions(
+      yargs.positional("profile", { type: "string", demandOption: true }),
+      "remove",
+    ) as unknown as Argv<RemoveArgs>,
   handler: runRemove,
 };

@@ -21,6 +21,6 @@ export async function runUse(args: ProfileArgs): Promise<void> {
 export const useCommand: CommandModule<GlobalArgs, ProfileArgs> = {
   command: "use <profile>",
   describe: "Switch this shell to PROFILE (with the shell integration: vsw init)",
-  builder: (yargs) => profileOptions(yargs) as unknown as Argv<ProfileArgs>,
+  builder: (yargs) => profileOptions(yargs, "use") as unknown as Argv<ProfileArgs>,
   handler: runUse,
 };
