@@ -65,4 +65,16 @@ describe("the CLI grammar", () => {
       }
     }
   });
+
+  test("every value flag of the grammar given without its value is a usage error, --plugin too", async () => {
+    for (const argv of [
+      ["list", "--plugin"],
+      ["export", "dev", "--format"],
+      ["plan", "dev", "--region="],
+    ]) {
+      const r = await runVsw(argv, { env: { PATH: process.env.PATH } });
+      assert.equal(r.code, 2, argv.join(" "));
+      assert.match(r.stderr, /needs a value\. \(VSW_USAGE\)/);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
 import { commands } from "./commands/index.js";
-import { GLOBAL_FLAGS } from "./complete-specs.js";
+import { COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
 import { buildVsw, type GlobalArgs, hasTeamPlugins } from "./context.js";
 import { pluginCommands, yargsCommand } from "./plugin-commands.js";
 
@@ -57,17 +57,15 @@ const NOT_YET = ["login", "rotate", "proxy"];
 /** aws-vault's `exec` flags for a metadata server, not in vsw yet. */
 const EXEC_SERVER_FLAGS = ["server", "ec2-server", "ecs-server"];
 
-/** Options that take a value: given without one (`--format` at the end, `--region=`), they are refused. */
-const VALUE_OPTIONS = [
-  "format",
-  "shell",
-  "duration",
-  "region",
-  "mfa-token",
-  "mfa-serial",
-  "min-remaining",
-  "keystore",
-];
+/**
+ * Options that take a value, from the CLI grammar: given without one (`--format` at the end,
+ * `--region=`), they are refused.
+ */
+const VALUE_OPTIONS = [GLOBAL_FLAGS, ...COMMAND_SPECS.map((spec) => spec.flags)].flatMap((flags) =>
+  Object.entries(flags)
+    .filter(([, flag]) => flag.value !== undefined)
+    .map(([name]) => name.slice(2)),
+);
 
 /** The full CLI: strict yargs, `--help` everywhere, one place for usage errors (exit 2). */
 export async function runYargs(argv: string[]): Promise<void> {
