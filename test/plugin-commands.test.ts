@@ -5,7 +5,7 @@
  * + `npm install`. Against the built `vsw`.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Home, makeHome, ROOT, run, runVsw } from "./helpers/harness.js";
@@ -102,6 +102,18 @@ describe("a plugin's own command", () => {
       (p) => p.name === "hello-plugin",
     );
     assert.deepEqual(hello?.hooks, ["commands"]);
+  });
+
+  test("a plugin's apply runs once per command, though yargs listed the plugins' commands first", async () => {
+    const counter = join(home.dir, "counter.mjs");
+    const log = join(home.dir, "applied.log");
+    writeFileSync(
+      counter,
+      `import { appendFileSync } from "node:fs";\nexport default { name: "counter", apply() { appendFileSync(${JSON.stringify(log)}, "apply\\n"); } };\n`,
+    );
+    const r = await runVsw(["hello", "x", "--plugin", counter], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(log, "utf8"), "apply\n");
   });
 
   test("a command named like a built-in one is refused", async () => {

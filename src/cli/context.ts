@@ -72,6 +72,9 @@ export function pluginRecords(vsw: Vsw): readonly PluginRecord[] {
  * same stage). A plugin that fails to load stops vsw: a policy plugin must fail closed.
  */
 export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefined }): Promise<Vsw> {
+  const reuse = prebuilt;
+  prebuilt = undefined;
+  if (reuse && reuse.key === buildKey(args)) return reuse.vsw;
   // The user's own AWS_REGION/AWS_PROFILE, not the previous switch's (variables.ts): a switch must not
   // depend on the ones before it.
   const env = userEnvironment(process.env);
@@ -106,6 +109,29 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
       hooks,
     });
   }
+  return vsw;
+}
+
+/**
+ * A core built before the command line was parsed (yargs lists plugin commands), handed to the
+ * command's own `buildVsw` once when it asks for the same options, so a plugin's `apply` (which may
+ * start a server) runs once per process.
+ */
+let prebuilt: { key: string; vsw: Vsw } | undefined;
+
+function buildKey(args: GlobalArgs & { mfaToken?: string | undefined }): string {
+  return JSON.stringify([
+    args.keystore ?? null,
+    args.debug === true,
+    args.plugin ?? [],
+    args.mfaToken ?? null,
+  ]);
+}
+
+/** Builds the core for `args` and keeps it for the command's own `buildVsw` with the same options. */
+export async function prebuildVsw(args: GlobalArgs & { mfaToken?: string | undefined }): Promise<Vsw> {
+  const vsw = await buildVsw(args);
+  prebuilt = { key: buildKey(args), vsw };
   return vsw;
 }
 

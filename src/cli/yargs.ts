@@ -2,7 +2,7 @@ import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
 import { commands } from "./commands/index.js";
 import { COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
-import { buildVsw, type GlobalArgs, hasTeamPlugins } from "./context.js";
+import { type GlobalArgs, hasTeamPlugins, prebuildVsw } from "./context.js";
 import { pluginCommands, yargsCommand } from "./plugin-commands.js";
 
 declare const VSW_VERSION: string;
@@ -97,7 +97,7 @@ export async function runYargs(argv: string[]): Promise<void> {
   // only when a team plugin is named: the built-ins add no command, and --help stays as fast.
   const globals = globalArgs(argv);
   if (hasTeamPlugins(globals.plugin)) {
-    for (const command of pluginCommands(await buildVsw(globals))) cli.command(yargsCommand(command));
+    for (const command of pluginCommands(await prebuildVsw(globals))) cli.command(yargsCommand(command));
   }
   await cli.parseAsync();
 }
@@ -143,17 +143,21 @@ function globalOptions(): Record<string, Options> {
   return options;
 }
 
-/** `--plugin`, `--keystore` and `--debug` of a command line, read before yargs parses it. */
-function globalArgs(argv: readonly string[]): GlobalArgs {
+/**
+ * `--plugin`, `--keystore`, `--debug` and `--mfa-token` of a command line, read before yargs parses
+ * it: what `buildVsw` is given, so the command's own build reuses this one.
+ */
+function globalArgs(argv: readonly string[]): GlobalArgs & { mfaToken?: string } {
   const dash = argv.indexOf("--");
   const words = dash === -1 ? argv : argv.slice(0, dash);
-  const args: GlobalArgs & { plugin: string[] } = { plugin: [] };
+  const args: GlobalArgs & { plugin: string[]; mfaToken?: string } = { plugin: [] };
   for (const [i, word] of words.entries()) {
     const eq = word.indexOf("=");
     const name = eq === -1 ? word : word.slice(0, eq);
     const value = eq === -1 ? words[i + 1] : word.slice(eq + 1);
     if (name === "--plugin" && value) args.plugin.push(value);
     else if (name === "--keystore" && value) args.keystore = value;
+    else if (name === "--mfa-token" && value) args.mfaToken = value;
     else if (word === "--debug") args.debug = true;
   }
   return args;
