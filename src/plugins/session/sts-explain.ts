@@ -2,8 +2,8 @@
  * What the `session-sts` plugin says when STS fails: which call, at which endpoint, and what to do.
  * Never the SDK's internals (its "inspect the hidden field" deserialization text), never a secret.
  */
-import { commandHint, VswError } from "../../core/errors.js";
-import type { SessionRequest, SessionStep } from "../../core/types.js";
+import type { SessionRequest, SessionStep } from "../../plugin.js";
+import { commandHint, isVswError, VswError } from "../../plugin.js";
 
 /**
  * The URL STS is called at: the configured endpoint, else the one the SDK picks (regional, or the
@@ -69,7 +69,7 @@ export function isStsStep(step: { type: string }): step is SessionStep {
 
 /** Maps an STS or network failure to one clear sentence with a hint; never includes a secret. */
 export function explain(error: unknown, { step, parent }: StsRequest, endpoint: string): VswError {
-  if (error instanceof VswError) return error;
+  if (isVswError(error)) return error;
   const e = (error ?? {}) as AwsErrorShape;
   const code = e.name ?? e.code ?? "Error";
   const message = (e.message ?? String(error)).trim();

@@ -1,9 +1,7 @@
 import type { ServiceInputTypes, ServiceOutputTypes } from "@aws-sdk/client-sts";
 import type { DeserializeHandler, DeserializeHandlerArguments, DeserializeMiddleware } from "@smithy/types";
-import { VswError } from "../../core/errors.js";
-import { STAGE_DEFAULT } from "../../core/hooks.js";
-import type { Credentials, SessionStep } from "../../core/types.js";
-import type { Vsw, VswPlugin } from "../../core/vsw.js";
+import type { Credentials, SessionStep, Vsw, VswPlugin } from "../../plugin.js";
+import { STAGE_DEFAULT, STAGE_PREFLIGHT, VswError } from "../../plugin.js";
 import { explain, isStsStep, probeEndpoint, type StsRequest, stsEndpoint } from "./sts-explain.js";
 
 const NAME = "session-sts";
@@ -26,16 +24,13 @@ export function stsSession(options: StsSessionOptions = {}): VswPlugin {
       // Before an MFA source that asks a person or a device (mfa_process, the prompt; a code given
       // with --mfa-token answers earlier): an endpoint that cannot be reached is found by a TCP
       // connect, so no code is typed, or touched on a YubiKey, for nothing. Only when minting.
-      vsw.hooks.mfaToken.tapPromise(
-        { name: NAME, stage: STAGE_DEFAULT - 5 },
-        async ({ step, mfaProcess }) => {
-          // Only when something will ask: with no mfa_process and no terminal, the answer is
-          // VSW_MFA_REQUIRED, and that is the more useful error.
-          if (step && isStsStep(step) && (mfaProcess || hasTerminal(vsw)))
-            await probeEndpoint(step, stsEndpoint(step, endpointFor(vsw, step)));
-          return undefined;
-        },
-      );
+      vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_PREFLIGHT }, async ({ step, mfaProcess }) => {
+        // Only when something will ask: with no mfa_process and no terminal, the answer is
+        // VSW_MFA_REQUIRED, and that is the more useful error.
+        if (step && isStsStep(step) && (mfaProcess || hasTerminal(vsw)))
+          await probeEndpoint(step, stsEndpoint(step, endpointFor(vsw, step)));
+        return undefined;
+      });
       vsw.hooks.session.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (asked) => {
         // A plugin's own step kind is answered by that plugin's tap.
         if (!isStsStep(asked.step)) return undefined;
