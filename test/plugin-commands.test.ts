@@ -116,6 +116,13 @@ describe("a plugin's own command", () => {
     assert.equal(readFileSync(log, "utf8"), "apply\n");
   });
 
+  test("switching to its name (what the shell function does with an unknown word) hints at command vsw NAME", async () => {
+    const r = await runVsw(["env", "hello", "--shell", "bash"], { env: home.env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\(VSW_PROFILE_NOT_FOUND\)/);
+    assert.match(r.stderr, /"hello" is a plugin's command; .* run it as: command vsw hello/);
+  });
+
   test("a command named like a built-in one is refused", async () => {
     const clash = join(home.dir, "clash.mjs");
     writeFileSync(
