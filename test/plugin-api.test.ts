@@ -3,13 +3,14 @@
  * that vsw's own plugins use nothing else of the core.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { assertApiVersion, satisfies } from "../src/core/api-version.js";
 import { createVsw } from "../src/core/vsw.js";
 import * as api from "../src/plugin.js";
-import { ROOT } from "./helpers/harness.js";
+import { type Home, makeHome, ROOT, runVsw } from "./helpers/harness.js";
 
 /** Every .ts/.js/.mjs file under `dir`. */
 function sources(dir: string): string[] {
@@ -176,5 +177,59 @@ describe("apiVersion ranges", () => {
 
   test("a plugin declaring no apiVersion is accepted", () => {
     assert.doesNotThrow(() => assertApiVersion({ name: "old" }, "old"));
+  });
+});
+
+describe("team plugins loaded by the built vsw", () => {
+  let home: Home;
+  let dir: string;
+  before(() => {
+    home = makeHome();
+    dir = mkdtempSync(join(tmpdir(), "vsw-plugin-api-"));
+  });
+  after(() => {
+    home.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a plugin needing another plugin API stops vsw with VSW_PLUGIN_API before its apply runs", async () => {
+    const marker = join(dir, "applied");
+    const file = join(dir, "future.mjs");
+    writeFileSync(
+      file,
+      `import { writeFileSync } from "node:fs";
+export default { name: "future", apiVersion: "^2.0.0", apply() { writeFileSync(${JSON.stringify(marker)}, "x"); } };
+`,
+    );
+    const r = await runVsw(["list", "--plugin", file], { env: home.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /\(VSW_PLUGIN_API\)/);
+    assert.match(r.stderr, /"\^2\.0\.0"/);
+    assert.match(r.stderr, new RegExp(`plugin API ${api.apiVersion.replaceAll(".", "\\.")}`));
+    assert.ok(!existsSync(marker), "apply must not run");
+  });
+
+  test("a plugin's own branded error, made without importing vsw, keeps its code and message", async () => {
+    const file = join(dir, "acme.mjs");
+    writeFileSync(
+      file,
+      `const denied = () => Object.assign(new Error('Profile "dev" is closed on Sundays.'), {
+  code: "ACME_CLOSED",
+  hint: "Come back on Monday.",
+  [Symbol.for("vsw.error")]: true,
+});
+export default {
+  name: "acme",
+  apply(vsw) {
+    vsw.hooks.loadConfig.tapPromise("acme", async () => { throw denied(); });
+  },
+};
+`,
+    );
+    const r = await runVsw(["export", "dev", "--plugin", file], { env: home.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Profile "dev" is closed on Sundays\. \(ACME_CLOSED\)/);
+    assert.match(r.stderr, /hint: Come back on Monday\./);
+    assert.doesNotMatch(r.stderr, /VSW_PLUGIN_ERROR/);
   });
 });
