@@ -232,4 +232,10 @@ export default {
     assert.match(r.stderr, /hint: Come back on Monday\./);
     assert.doesNotMatch(r.stderr, /VSW_PLUGIN_ERROR/);
   });
+
+  test("--plugin before the command takes one value, not the command after it", async () => {
+    const r = await runVsw(["--plugin", join(dir, "acme.mjs"), "export", "dev"], { env: home.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /\(ACME_CLOSED\)/);
+  });
 });

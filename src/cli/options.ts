@@ -23,7 +23,8 @@ export function declareFlags<T>(yargs: Argv<T>, flags: Readonly<Record<string, F
       ...(f.choices ? { choices: [...f.choices] } : {}),
       ...(f.default !== undefined ? { default: f.default } : {}),
       ...(f.alias ? { alias: f.alias } : {}),
-      ...(f.repeatable ? { array: true } : {}),
+      // One value per flag (`--plugin a --plugin b`): a bare yargs array would also take the command after it.
+      ...(f.repeatable ? { array: true, nargs: 1 } : {}),
     }) as Argv<T>;
   }
   return built;

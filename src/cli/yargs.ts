@@ -137,7 +137,8 @@ function globalOptions(): Record<string, Options> {
       type: f.value === undefined ? "boolean" : "string",
       describe: f.help ?? f.describe,
       global: true,
-      ...(f.repeatable ? { array: true } : {}),
+      // One value per flag (`--plugin a --plugin b`): a bare yargs array would also take the command after it.
+      ...(f.repeatable ? { array: true, nargs: 1 } : {}),
     };
   }
   return options;
