@@ -233,6 +233,30 @@ export default {
     assert.doesNotMatch(r.stderr, /VSW_PLUGIN_ERROR/);
   });
 
+  test("a single plugin file with no vsw beside it imports vsw/plugin from the vsw that runs it", async () => {
+    const file = join(dir, "lone.mjs");
+    writeFileSync(
+      file,
+      `import { apiVersion, definePlugin, VswError } from "vsw/plugin";
+export default definePlugin({
+  name: "lone",
+  apiVersion: "^1.0.0",
+  apply(vsw) {
+    vsw.hooks.loadConfig.tapPromise("lone", async () => {
+      throw new VswError("LONE_REFUSED", \`Refused by a plugin built against plugin API \${apiVersion}.\`);
+    });
+  },
+});
+`,
+    );
+    const r = await runVsw(["export", "dev", "--plugin", file], { env: home.env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`against plugin API ${api.apiVersion.replaceAll(".", "\\.")}\\. \\(LONE_REFUSED\\)`),
+    );
+  });
+
   test("--plugin before the command takes one value, not the command after it", async () => {
     const r = await runVsw(["--plugin", join(dir, "acme.mjs"), "export", "dev"], { env: home.env });
     assert.equal(r.code, 1, r.stderr);

@@ -258,6 +258,33 @@ async function locate(
   return resolvePackage(spec, env);
 }
 
+/**
+ * Imports a plugin module. A plugin file that cannot resolve `vsw/plugin` itself (a single `.mjs`
+ * beside no `node_modules/vsw`, with vsw installed globally) gets this vsw's own `dist/plugin.js`:
+ * the API of the vsw that runs it. Only then is a resolve hook registered (a loader thread costs
+ * start-up time), and the module is imported again under a new URL, as a failed import is cached.
+ */
+async function importWithApi(url: string): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (error) {
+    const api = new URL("./plugin.js", import.meta.url);
+    const missing = (error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND";
+    if (!missing || !/Cannot find package 'vsw'/.test((error as Error).message)) throw error;
+    const { existsSync } = await import("node:fs");
+    if (!existsSync(api)) throw error;
+    const { register } = await import("node:module");
+    const hook = `export async function resolve(specifier, context, next) {
+  try { return await next(specifier, context); } catch (error) {
+    if (specifier === "vsw/plugin" && error?.code === "ERR_MODULE_NOT_FOUND") return { url: ${JSON.stringify(api.href)}, shortCircuit: true };
+    throw error;
+  }
+}`;
+    register(`data:text/javascript,${encodeURIComponent(hook)}`);
+    return import(`${url}${url.includes("?") ? "&" : "?"}vsw-api`);
+  }
+}
+
 /** Imports a plugin module and runs its factory, within `VSW_PLUGIN_TIMEOUT`. */
 async function importPlugin(
   spec: string,
@@ -288,7 +315,7 @@ async function importPlugin(
   try {
     plugin = await Promise.race([
       (async () => {
-        const exported = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+        const exported = ((await importWithApi(pathToFileURL(file).href)) as { default?: unknown }).default;
         return typeof exported === "function"
           ? await (exported as (options: Record<string, string>) => unknown)({ ...options })
           : exported;
