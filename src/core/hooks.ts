@@ -39,8 +39,11 @@ export { STAGE_CACHE, STAGE_DEFAULT, STAGE_INTERACTIVE, STAGE_POLICY } from "./s
 /** The hook table type. */
 export type Hooks = ReturnType<typeof createHooks>;
 
-/** Builds a fresh, frozen hook table with the error-attributing interceptor on every hook. */
-export function createHooks() {
+/**
+ * Builds a fresh, frozen hook table with the error-attributing interceptor on every hook.
+ * `onTap` hears the hook name of every tap registered (`vsw plugins` lists what each plugin taps).
+ */
+export function createHooks(onTap?: (hookName: string) => void) {
   const formatNames = new Set<string>();
   const hooks = Object.freeze({
     /**
@@ -144,12 +147,12 @@ export function createHooks() {
     if (hook instanceof HookMap) {
       hook.intercept({
         factory: (key, inner) => {
-          attribute(inner as unknown as InterceptableHook, `${hookName}.${String(key)}`, hooks.trace);
+          attribute(inner as unknown as InterceptableHook, `${hookName}.${String(key)}`, hooks.trace, onTap);
           return inner;
         },
       });
     } else if (hookName !== "trace") {
-      attribute(hook as unknown as InterceptableHook, hookName, hooks.trace);
+      attribute(hook as unknown as InterceptableHook, hookName, hooks.trace, onTap);
     }
   }
   return hooks;
@@ -160,9 +163,15 @@ interface InterceptableHook {
 }
 
 /** Wraps every tap so an error thrown inside it names the plugin and hook (rollup's attribution). */
-function attribute(hook: InterceptableHook, hookName: string, trace: SyncHook<[string]>): void {
+function attribute(
+  hook: InterceptableHook,
+  hookName: string,
+  trace: SyncHook<[string]>,
+  onTap: ((hookName: string) => void) | undefined,
+): void {
   hook.intercept({
     register: (tap) => {
+      onTap?.(hookName);
       const fn = tap.fn as (...args: unknown[]) => unknown;
       const blame = (error: unknown): unknown => {
         // The brand, not instanceof: a plugin's error may come from its own copy of vsw/plugin.

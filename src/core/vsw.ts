@@ -50,6 +50,8 @@ export interface VswOptions {
   debug?: (line: string) => void;
   /** Named inter-process locks (tests may hand in their own). Default: lock files in `lockDir(env)`. */
   lock?: LockFunction;
+  /** Hears the hook name of every tap registered (the CLI records what each plugin taps). */
+  onTap?: (hookName: string) => void;
 }
 
 /**
@@ -101,7 +103,7 @@ const noTerminal: Terminal = { open: () => undefined };
 
 /** Creates a `Vsw` with an empty hook table; apply built-ins with `use`. */
 export function createVsw(options: VswOptions): Vsw {
-  const hooks = createHooks();
+  const hooks = createHooks(options.onTap);
   const plugins: string[] = [];
   let chosen: Keystore | undefined;
   // Which keystore tap answered: the last one tapable started before the bail.
