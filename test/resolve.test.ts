@@ -151,4 +151,18 @@ describe("defaultSessionName", () => {
   it("keeps the name within the 64 characters STS accepts", () => {
     assert.equal(defaultSessionName("a".repeat(100)).length, 64);
   });
+
+  it("gives an ASCII name (its ICU-free shortcut) what the full Unicode rule gives", () => {
+    const full = (user: string) =>
+      `vsw-${
+        user
+          .normalize("NFKD")
+          .replace(/\p{M}/gu, "")
+          .replace(/[^\w+=,.@-]+/g, "-")
+          .replace(/^-+|-+$/g, "") || "session"
+      }`.slice(0, 64);
+    for (const user of ["alice", "-a-", "---", "-", "a.b@c", "x+y=z,w", "_", "a".repeat(70), "José", "a b"]) {
+      assert.equal(defaultSessionName(user), full(user), user);
+    }
+  });
 });
