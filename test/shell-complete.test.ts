@@ -23,6 +23,7 @@ import {
   renderCompletion,
 } from "../src/cli/commands/complete.js";
 import { commands } from "../src/cli/commands/index.js";
+import { yargsHead } from "../src/cli/options.js";
 import { quotePosix } from "../src/plugins/format/shell-quote.js";
 import { type Home, ROOT, requireTool, run, runVsw } from "./helpers/harness.js";
 import {
@@ -136,6 +137,35 @@ describe("Completion agrees with the commands", () => {
     const fromYargs = yargsCommands.flatMap((c) => [c.name, ...c.aliases]).sort();
     const fromSpecs = COMMAND_SPECS.flatMap((s) => [s.name, ...(s.aliases ?? [])]).sort();
     assert.deepEqual(fromSpecs, fromYargs);
+  });
+
+  test("Each yargs command's usage, aliases and description are the grammar's (yargsHead)", () => {
+    for (const { module, name } of yargsCommands) {
+      const { command, aliases, describe } = module;
+      assert.deepEqual({ command, aliases, describe }, yargsHead(name), `head of ${name}`);
+    }
+  });
+
+  test("Each command's usage words are its completion positionals, a [rest..] last", () => {
+    for (const spec of COMMAND_SPECS) {
+      const words = (spec.usage ?? "").split(" ").filter(Boolean);
+      assert.ok(
+        words.every((w) => /^(<[\w-]+>|\[[\w-]+\]|\[[\w-]+\.\.\])$/.test(w)),
+        `usage of ${spec.name}: ${spec.usage}`,
+      );
+      const rest = words.filter((w) => w.endsWith("..]"));
+      assert.ok(rest.length === 0 || (rest.length === 1 && words.at(-1) === rest[0]), `rest of ${spec.name}`);
+      if (spec.rest) assert.equal(rest.length, 1, `${spec.name} completes a rest, so its usage has one`);
+      assert.equal(words.length - rest.length, spec.positionals.length, `positionals of ${spec.name}`);
+    }
+  });
+
+  test("Each command's examples run that command", () => {
+    for (const spec of COMMAND_SPECS) {
+      for (const [line] of spec.examples ?? []) {
+        assert.match(line, new RegExp(`(^|\\$\\()vsw ${spec.name}\\b`), `example of ${spec.name}: ${line}`);
+      }
+    }
   });
 
   test("Each command's flags in completion are the yargs command's options", () => {

@@ -1,7 +1,9 @@
 /**
- * The CLI grammar: vsw's commands, their positionals, flags and what each completes to. Completion
- * reads it, the fast path (fast.ts) takes its flags from it, and a plugin's commands (the `commands`
- * hook) join it at run time. Kept equal to the yargs command modules by test/shell-complete.test.ts.
+ * The CLI grammar: vsw's commands, their usage words, `--help` texts and examples, positionals, flags
+ * and what each completes to. The yargs command modules take their head (usage, aliases, description)
+ * and options from it (options.ts), completion reads it, the fast path (fast.ts) takes its flags from
+ * it, the shell wrappers' command lists are generated from it (scripts/shell-commands.mjs), and a
+ * plugin's commands (the `commands` hook) join it at run time.
  */
 import type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
@@ -75,12 +77,26 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: "env",
     describe: "Print shell code that switches to PROFILE",
+    usage: "<profile>",
+    help: 'Print shell code that switches to PROFILE: eval "$(vsw env dev)"',
+    examples: [
+      ['eval "$(vsw env dev)"', "Switch this shell to dev (the shell integration does it as: vsw dev)"],
+      ["vsw env prod --duration 1h --region us-east-1", "A 1-hour session of prod, in another region"],
+      ["vsw env -- -odd-name", "A profile whose name starts with -"],
+    ],
     positionals: ["profile"],
     flags: { ...PROFILE_FLAGS, "--shell": SHELL_FLAG, ...MIN_REMAINING },
   },
   {
     name: "export",
     describe: "Print PROFILE's session credentials",
+    usage: "<profile>",
+    help: "Print PROFILE's session credentials (json is the credential_process document)",
+    examples: [
+      ["vsw export dev", "The credential_process JSON document"],
+      ["vsw export dev --format ini >> creds.ini", "An [ini] section of the credentials file"],
+      ["vsw export dev --format dotenv > .env", "KEY=value lines for docker --env-file or dotenv"],
+    ],
     positionals: ["profile"],
     flags: {
       ...PROFILE_FLAGS,
@@ -101,6 +117,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: "exec",
     describe: "Run a command with PROFILE's session",
+    usage: "<profile> [command..]",
+    help: "Run a command (default $SHELL) with PROFILE's session in its environment",
+    examples: [
+      ["vsw exec dev -- aws sts get-caller-identity", "Run one command as dev"],
+      ["vsw exec prod", "A new $SHELL with prod's session"],
+    ],
     positionals: ["profile"],
     rest: "command",
     flags: PROFILE_FLAGS,
@@ -108,6 +130,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: "plan",
     describe: "Show how PROFILE turns into credentials",
+    usage: "<profile>",
+    help: "Show how PROFILE turns into credentials, without calling AWS",
+    examples: [
+      ["vsw plan prod", "The steps from stored keys to prod's role session"],
+      ["vsw plan prod --json", "The same plan, for scripts"],
+    ],
     positionals: ["profile"],
     flags: { ...PROFILE_FLAGS, "--json": { describe: "Print the plan as JSON" } },
   },
@@ -115,6 +143,11 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: "list",
     aliases: ["ls"],
     describe: "List profiles, stored keys and cached sessions",
+    help: "List profiles, stored keys and cached sessions (never a secret)",
+    examples: [
+      ["vsw list", "Profiles, stored keys and cached sessions as a table"],
+      ["vsw list --credentials", "The profiles whose keys are in the keystore"],
+    ],
     positionals: [],
     flags: {
       "--json": { describe: "Print JSON" },
@@ -132,6 +165,13 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: "add",
     describe: "Store long-lived keys for PROFILE",
+    usage: "<profile>",
+    help: "Store long-lived keys for PROFILE in the keystore",
+    examples: [
+      ["vsw add base", "Type the keys of base on the terminal (the secret hidden)"],
+      ["vsw add base --env", "Take them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
+      ["vsw add base --env --force", "Replace keys already stored, without asking"],
+    ],
     positionals: ["profile"],
     flags: {
       "--env": { describe: "Read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" },
@@ -145,48 +185,67 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: "remove",
     aliases: ["rm"],
     describe: "Delete PROFILE's stored keys and cached sessions",
+    usage: "<profile>",
+    examples: [["vsw remove base", "Delete the keys of base and its cached sessions (asks first)"]],
     positionals: ["stored"],
     flags: { "--force": { describe: "Do not ask for confirmation", alias: "f" } },
   },
   {
     name: "clear",
     describe: "Drop cached sessions",
+    usage: "[profile]",
+    help: "Drop cached sessions (of PROFILE, or all)",
+    examples: [
+      ["vsw clear", "Drop every cached session"],
+      ["vsw clear prod", "Drop prod's cached sessions"],
+    ],
     positionals: ["profile"],
     flags: {},
   },
   {
     name: "lock",
     describe: "Forget the unlocked keystore passphrase",
+    help: "Forget the unlocked keystore passphrase (the next command asks again)",
+    examples: [["vsw lock", "Forget the unlocked keystore passphrase now"]],
     positionals: [],
     flags: {},
   },
   {
     name: "init",
     describe: "Print the line that loads the shell integration",
+    usage: "[shell]",
+    help: "Print the line that loads the shell integration: vsw init bash >> ~/.bashrc",
+    examples: [["vsw init bash >> ~/.bashrc", "Install the shell integration"]],
     positionals: ["rc-shell"],
     flags: {},
   },
   {
     name: "off",
     describe: "Remove every variable the last switch set",
+    help: 'Print shell code that removes every variable a switch set: eval "$(vsw off)"',
+    examples: [['eval "$(vsw off)"', "Leave the profile: unset what vsw set"]],
     positionals: [],
     flags: { "--shell": SHELL_FLAG },
   },
   {
     name: "pick",
     describe: "Choose a profile on the terminal",
+    help: "Choose a profile on the terminal (type to filter); prints its name",
+    examples: [["vsw pick", "Choose a profile from a list"]],
     positionals: [],
     flags: {},
   },
   {
     name: "plugins",
     describe: "List the loaded plugins",
+    help: "List the loaded plugins: where each came from, its version, the hooks it taps",
     positionals: [],
     flags: { "--json": { describe: "Print JSON" } },
   },
   {
     name: "sandbox",
     describe: "Try vsw on a local STS emulator",
+    help: "Try vsw without AWS: a local STS emulator, a sample organisation and a throwaway HOME",
     positionals: [],
     flags: {
       "--print-env": { describe: "Print shell code to eval" },
@@ -194,10 +253,20 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       "--shell": { describe: "Syntax of --print-env and --stop", value: "shell" },
     },
   },
-  { name: "__complete", describe: "Completion candidates", positionals: [], flags: {}, hidden: true },
+  {
+    name: "__complete",
+    usage: "[words..]",
+    describe: "Completion candidates",
+    positionals: [],
+    flags: {},
+    hidden: true,
+  },
   {
     name: "use",
     describe: "Switch to PROFILE, even one named like a command",
+    usage: "<profile>",
+    help: "Switch this shell to PROFILE (with the shell integration: vsw init)",
+    examples: [["vsw use dev", "Switch this shell (with the shell integration)"]],
     positionals: ["profile"],
     flags: SWITCH_FLAGS,
   },

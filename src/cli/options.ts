@@ -41,3 +41,17 @@ export function profileOptions<T>(yargs: Argv<T>, name: string) {
     name,
   );
 }
+
+/**
+ * A built-in command's yargs head from the CLI grammar: its usage (`exec <profile> [command..]`),
+ * aliases and `--help` description (false for a hidden command), so yargs shows what the table says.
+ */
+export function yargsHead(name: string): { command: string; aliases: string[]; describe: string | false } {
+  const spec = COMMAND_SPECS.find((s) => s.name === name);
+  if (!spec) throw new Error(`No command "${name}" in the CLI grammar.`);
+  return {
+    command: spec.usage ? `${name} ${spec.usage}` : name,
+    aliases: [...(spec.aliases ?? [])],
+    describe: spec.hidden ? false : (spec.help ?? spec.describe),
+  };
+}

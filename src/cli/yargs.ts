@@ -7,47 +7,6 @@ import { pluginCommands, yargsCommand } from "./plugin-commands.js";
 
 declare const VSW_VERSION: string;
 
-/** Examples shown by `vsw COMMAND --help`, by command name. */
-const EXAMPLES: Record<string, Array<[string, string]>> = {
-  env: [
-    ['eval "$(vsw env dev)"', "Switch this shell to dev (the shell integration does it as: vsw dev)"],
-    ["vsw env prod --duration 1h --region us-east-1", "A 1-hour session of prod, in another region"],
-    ["vsw env -- -odd-name", "A profile whose name starts with -"],
-  ],
-  export: [
-    ["vsw export dev", "The credential_process JSON document"],
-    ["vsw export dev --format ini >> creds.ini", "An [ini] section of the credentials file"],
-    ["vsw export dev --format dotenv > .env", "KEY=value lines for docker --env-file or dotenv"],
-  ],
-  exec: [
-    ["vsw exec dev -- aws sts get-caller-identity", "Run one command as dev"],
-    ["vsw exec prod", "A new $SHELL with prod's session"],
-  ],
-  plan: [
-    ["vsw plan prod", "The steps from stored keys to prod's role session"],
-    ["vsw plan prod --json", "The same plan, for scripts"],
-  ],
-  list: [
-    ["vsw list", "Profiles, stored keys and cached sessions as a table"],
-    ["vsw list --credentials", "The profiles whose keys are in the keystore"],
-  ],
-  add: [
-    ["vsw add base", "Type the keys of base on the terminal (the secret hidden)"],
-    ["vsw add base --env", "Take them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"],
-    ["vsw add base --env --force", "Replace keys already stored, without asking"],
-  ],
-  remove: [["vsw remove base", "Delete the keys of base and its cached sessions (asks first)"]],
-  clear: [
-    ["vsw clear", "Drop every cached session"],
-    ["vsw clear prod", "Drop prod's cached sessions"],
-  ],
-  lock: [["vsw lock", "Forget the unlocked keystore passphrase now"]],
-  init: [["vsw init bash >> ~/.bashrc", "Install the shell integration"]],
-  off: [['eval "$(vsw off)"', "Leave the profile: unset what vsw set"]],
-  use: [["vsw use dev", "Switch this shell (with the shell integration)"]],
-  pick: [["vsw pick", "Choose a profile from a list"]],
-};
-
 /**
  * aws-vault's verbs that vsw does not have yet: a clear answer with a stable code, rather than
  * "Unknown command" and yargs' "Did you mean lock?" for `login`.
@@ -102,7 +61,7 @@ export async function runYargs(argv: string[]): Promise<void> {
   await cli.parseAsync();
 }
 
-/** A command with its examples, and `exec` refusing aws-vault's server flags. */
+/** A command with its examples (from the CLI grammar), and `exec` refusing aws-vault's server flags. */
 function withExtras(command: CommandModule<GlobalArgs, GlobalArgs>): CommandModule<GlobalArgs, GlobalArgs> {
   const name = String(command.command ?? "").split(" ")[0] as string;
   const builder = command.builder;
@@ -110,7 +69,8 @@ function withExtras(command: CommandModule<GlobalArgs, GlobalArgs>): CommandModu
     ...command,
     builder: (y: Argv<GlobalArgs>) => {
       let built = (typeof builder === "function" ? builder(y) : y.options(builder ?? {})) as Argv<GlobalArgs>;
-      for (const [example, what] of EXAMPLES[name] ?? []) built = built.example(example, what);
+      const examples = COMMAND_SPECS.find((spec) => spec.name === name)?.examples ?? [];
+      for (const [example, what] of examples) built = built.example(example, what);
       if (name === "exec") {
         for (const flag of EXEC_SERVER_FLAGS) built = built.option(flag, { type: "boolean", hidden: true });
       }

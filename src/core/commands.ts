@@ -43,6 +43,17 @@ export interface CommandSpec {
   rest?: ValueKind;
   flags: Readonly<Record<string, FlagSpec>>;
   hidden?: boolean;
+  /**
+   * The words after the name in `vsw --help` and the command's usage line, in yargs' syntax:
+   * `<required>`, `[optional]`, `[rest..]` (`<profile> [command..]`). A built-in command's yargs
+   * module is declared from it; a plugin command's words all reach `run` as positionals, and it is
+   * shown as `[args..]` whatever this says. Absent: no positional.
+   */
+  usage?: string;
+  /** The longer description `vsw --help` and `vsw NAME --help` show; `describe` (completion's) when absent. */
+  help?: string;
+  /** Examples `vsw NAME --help` shows: each a command line and what it does. */
+  examples?: ReadonlyArray<readonly [command: string, what: string]>;
 }
 
 /** What a plugin command's `run` gets: the words and flags as given on the command line. */

@@ -4,7 +4,7 @@ import { keysItem, type StoredKeys } from "../../core/items.js";
 import type { TerminalStreams } from "../../core/vsw.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
-import { grammarOptions } from "../options.js";
+import { grammarOptions, yargsHead } from "../options.js";
 import { printable } from "../report.js";
 
 export interface AddArgs extends GlobalArgs {
@@ -151,8 +151,7 @@ export function checkShape(accessKeyId: string, secretAccessKey: string): void {
 }
 
 export const addCommand: CommandModule<GlobalArgs, AddArgs> = {
-  command: "add <profile>",
-  describe: "Store long-lived keys for PROFILE in the keystore",
+  ...yargsHead("add"),
   builder: (yargs) =>
     grammarOptions(
       yargs.positional("profile", { type: "string", demandOption: true }),

@@ -4,6 +4,7 @@ import { parseItem } from "../../core/items.js";
 import { knownProfiles } from "../../core/pipeline.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { yargsHead } from "../options.js";
 import { printable } from "../report.js";
 
 export interface ClearArgs extends GlobalArgs {
@@ -43,8 +44,7 @@ export async function runClear(args: ClearArgs): Promise<void> {
 }
 
 export const clearCommand: CommandModule<GlobalArgs, ClearArgs> = {
-  command: "clear [profile]",
-  describe: "Drop cached sessions (of PROFILE, or all)",
+  ...yargsHead("clear"),
   builder: (yargs) => yargs.positional("profile", { type: "string" }) as unknown as Argv<ClearArgs>,
   handler: runClear,
 };

@@ -41,6 +41,8 @@ export {
   type ValueKind,
 } from "../complete-specs.js";
 
+import { yargsHead } from "../options.js";
+
 /** What the plugins add to the grammar: their commands, and every format name (built-ins' too). */
 export interface PluginGrammar {
   commands: readonly CommandSpec[];
@@ -303,8 +305,7 @@ interface CompleteArgs extends GlobalArgs {
  * before yargs is loaded, so this handler runs only if that dispatch is bypassed.
  */
 export const completeCommand: CommandModule<GlobalArgs, CompleteArgs> = {
-  command: "__complete [words..]",
-  describe: false,
+  ...yargsHead("__complete"),
   builder: (yargs) =>
     yargs.strict(false).positional("words", { type: "string", array: true }) as unknown as Argv<CompleteArgs>,
   handler: (args) => runComplete(args.words ?? []),

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from "yargs";
 import type { GlobalArgs } from "../context.js";
-import { profileOptions } from "../options.js";
+import { profileOptions, yargsHead } from "../options.js";
 import { type PrintArgs, printCredentials } from "../resolve.js";
 
 export interface EnvArgs extends PrintArgs {
@@ -13,8 +13,7 @@ export function runEnv(args: EnvArgs): Promise<void> {
 }
 
 export const envCommand: CommandModule<GlobalArgs, EnvArgs> = {
-  command: "env <profile>",
-  describe: 'Print shell code that switches to PROFILE: eval "$(vsw env dev)"',
+  ...yargsHead("env"),
   builder: (yargs) => profileOptions(yargs, "env") as unknown as Argv<EnvArgs>,
   handler: runEnv,
 };

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from "yargs";
 import { childEnv } from "../../plugins/child-env.js";
 import { exportedVariables, SWITCH_VARIABLES } from "../../plugins/format/variables.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
-import { profileOptions } from "../options.js";
+import { profileOptions, yargsHead } from "../options.js";
 import { printable } from "../report.js";
 import { obtain } from "../resolve.js";
 import { shutdownAll } from "../shutdown.js";
@@ -61,8 +61,7 @@ export async function runExec(args: ExecArgs): Promise<void> {
 }
 
 export const execCommand: CommandModule<GlobalArgs, ExecArgs> = {
-  command: "exec <profile> [command..]",
-  describe: "Run a command (default $SHELL) with PROFILE's session in its environment",
+  ...yargsHead("exec"),
   builder: (yargs) =>
     profileOptions(yargs, "exec").positional("command", {
       type: "string",

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from "yargs";
 import type { GlobalArgs } from "../context.js";
-import { profileOptions } from "../options.js";
+import { profileOptions, yargsHead } from "../options.js";
 import { type PrintArgs, printCredentials } from "../resolve.js";
 
 export interface ExportArgs extends PrintArgs {
@@ -15,8 +15,7 @@ export function runExport(args: ExportArgs): Promise<void> {
 }
 
 export const exportCommand: CommandModule<GlobalArgs, ExportArgs> = {
-  command: "export <profile>",
-  describe: "Print PROFILE's session credentials (json is the credential_process document)",
+  ...yargsHead("export"),
   builder: (yargs) => profileOptions(yargs, "export") as unknown as Argv<ExportArgs>,
   handler: runExport,
 };

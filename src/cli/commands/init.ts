@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from "yargs";
 import { VswError } from "../../core/errors.js";
 import { quoteFish, quotePosix } from "../../plugins/format/shell-quote.js";
 import type { GlobalArgs } from "../context.js";
+import { yargsHead } from "../options.js";
 
 /** Shells with a wrapper in shell/. */
 export const RC_SHELLS = ["bash", "zsh", "fish"] as const;
@@ -64,8 +65,7 @@ export function wrapperPath(shell: RcShell): string {
 }
 
 export const initCommand: CommandModule<GlobalArgs, InitArgs> = {
-  command: "init [shell]",
-  describe: "Print the line that loads the shell integration: vsw init bash >> ~/.bashrc",
+  ...yargsHead("init"),
   builder: (yargs) =>
     yargs.positional("shell", {
       type: "string",

@@ -3,7 +3,7 @@ import { parseItem } from "../../core/items.js";
 import { knownProfiles } from "../../core/pipeline.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
-import { grammarOptions } from "../options.js";
+import { grammarOptions, yargsHead } from "../options.js";
 import { printable, safeJson } from "../report.js";
 
 export interface ListArgs extends GlobalArgs {
@@ -129,9 +129,7 @@ function renderTable(list: ListedProfile[]): string {
 }
 
 export const listCommand: CommandModule<GlobalArgs, ListArgs> = {
-  command: "list",
-  aliases: ["ls"],
-  describe: "List profiles, stored keys and cached sessions (never a secret)",
+  ...yargsHead("list"),
   builder: (yargs) =>
     grammarOptions(yargs, "list")
       .conflicts("json", ["names", "credentials"])

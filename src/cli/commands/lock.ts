@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { yargsHead } from "../options.js";
 
 /** `vsw lock`: forgets the unlocked keystore key, so the next command asks for the passphrase again. */
 export async function runLock(args: GlobalArgs): Promise<void> {
@@ -15,7 +16,6 @@ export async function runLock(args: GlobalArgs): Promise<void> {
 }
 
 export const lockCommand: CommandModule<GlobalArgs, GlobalArgs> = {
-  command: "lock",
-  describe: "Forget the unlocked keystore passphrase (the next command asks again)",
+  ...yargsHead("lock"),
   handler: runLock,
 };

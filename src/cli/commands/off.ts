@@ -3,7 +3,7 @@ import { pickShell } from "../../plugins/format/env.js";
 import { renderShell } from "../../plugins/format/shell-quote.js";
 import { SWITCH_VARIABLES, userValues } from "../../plugins/format/variables.js";
 import type { GlobalArgs } from "../context.js";
-import { grammarOptions } from "../options.js";
+import { grammarOptions, yargsHead } from "../options.js";
 
 export interface OffArgs extends GlobalArgs {
   shell?: string | undefined;
@@ -21,8 +21,7 @@ export async function runOff(args: OffArgs): Promise<void> {
 }
 
 export const offCommand: CommandModule<GlobalArgs, OffArgs> = {
-  command: "off",
-  describe: 'Print shell code that removes every variable a switch set: eval "$(vsw off)"',
+  ...yargsHead("off"),
   builder: (yargs) => grammarOptions(yargs, "off") as unknown as Argv<OffArgs>,
   handler: runOff,
 };

@@ -3,6 +3,7 @@ import { VswError } from "../../core/errors.js";
 import { isInvisible } from "../../plugins/format/shell-quote.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
+import { yargsHead } from "../options.js";
 import { switchableProfiles } from "./complete.js";
 
 /**
@@ -76,7 +77,6 @@ function printable(text: string): string {
 }
 
 export const pickCommand: CommandModule<GlobalArgs, GlobalArgs> = {
-  command: "pick",
-  describe: "Choose a profile on the terminal (type to filter); prints its name",
+  ...yargsHead("pick"),
   handler: runPick,
 };

@@ -5,7 +5,7 @@ import { inheritedRegion } from "../../core/resolve.js";
 import type { Plan, PlanStep } from "../../core/types.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
 import { buildVsw, resolveFlags } from "../context.js";
-import { profileOptions } from "../options.js";
+import { profileOptions, yargsHead } from "../options.js";
 import { printable, safeJson } from "../report.js";
 
 export interface PlanArgs extends ProfileArgs {
@@ -67,8 +67,7 @@ function hours(seconds: number): string {
 }
 
 export const planCommand: CommandModule<GlobalArgs, PlanArgs> = {
-  command: "plan <profile>",
-  describe: "Show how PROFILE turns into credentials, without calling AWS",
+  ...yargsHead("plan"),
   builder: (yargs) => profileOptions(yargs, "plan") as unknown as Argv<PlanArgs>,
   handler: runPlan,
 };

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import type { GlobalArgs, PluginRecord } from "../context.js";
 import { buildVsw, pluginRecords } from "../context.js";
-import { grammarOptions } from "../options.js";
+import { grammarOptions, yargsHead } from "../options.js";
 import { printable, safeJson } from "../report.js";
 
 export interface PluginsArgs extends GlobalArgs {
@@ -52,8 +52,7 @@ function jsonRecord(record: PluginRecord) {
 }
 
 export const pluginsCommand: CommandModule<GlobalArgs, PluginsArgs> = {
-  command: "plugins",
-  describe: "List the loaded plugins: where each came from, its version, the hooks it taps",
+  ...yargsHead("plugins"),
   builder: (yargs) => grammarOptions(yargs, "plugins") as unknown as Argv<PluginsArgs>,
   handler: runPlugins,
 };

@@ -3,7 +3,7 @@ import { VswError } from "../../core/errors.js";
 import { keysItem, parseItem } from "../../core/items.js";
 import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
-import { grammarOptions } from "../options.js";
+import { grammarOptions, yargsHead } from "../options.js";
 import { printable } from "../report.js";
 
 export interface RemoveArgs extends GlobalArgs {
@@ -60,9 +60,7 @@ export async function runRemove(args: RemoveArgs): Promise<void> {
 }
 
 export const removeCommand: CommandModule<GlobalArgs, RemoveArgs> = {
-  command: "remove <profile>",
-  aliases: ["rm"],
-  describe: "Delete PROFILE's stored keys and cached sessions",
+  ...yargsHead("remove"),
   builder: (yargs) =>
     grammarOptions(
       yargs.positional("profile", { type: "string", demandOption: true }),

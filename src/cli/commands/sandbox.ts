@@ -17,6 +17,7 @@ import type { Argv, CommandModule } from "yargs";
 import { VswError } from "../../core/errors.js";
 import { quoteFish, quotePosix } from "../../plugins/format/shell-quote.js";
 import { type GlobalArgs, pluginDir } from "../context.js";
+import { yargsHead } from "../options.js";
 import { sandboxConfig, sandboxWorld } from "../sandbox-world.js";
 import { wrapperPath } from "./init.js";
 
@@ -337,8 +338,7 @@ function base32(bytes: Uint8Array): string {
 }
 
 export const sandboxCommand: CommandModule<GlobalArgs, SandboxArgs> = {
-  command: "sandbox",
-  describe: "Try vsw without AWS: a local STS emulator, a sample organisation and a throwaway HOME",
+  ...yargsHead("sandbox"),
   builder: (yargs) =>
     yargs
       .option("print-env", {

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { commandHint, VswError } from "../../core/errors.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
-import { profileOptions } from "../options.js";
+import { profileOptions, yargsHead } from "../options.js";
 
 /**
  * `vsw use PROFILE`: switching the current shell is something only the shell integration can do
@@ -19,8 +19,7 @@ export async function runUse(args: ProfileArgs): Promise<void> {
 }
 
 export const useCommand: CommandModule<GlobalArgs, ProfileArgs> = {
-  command: "use <profile>",
-  describe: "Switch this shell to PROFILE (with the shell integration: vsw init)",
+  ...yargsHead("use"),
   builder: (yargs) => profileOptions(yargs, "use") as unknown as Argv<ProfileArgs>,
   handler: runUse,
 };
