@@ -20,6 +20,8 @@ const HELLO = `export default () => ({ name: "hello-plugin", apply(vsw) {
   vsw.hooks.commands.tap("hello-plugin", (list) => [...list, {
     name: "hello",
     describe: "Say hello from a plugin",
+    help: "Say hello from a plugin, or shout it (--loud)",
+    examples: [["vsw hello dev --loud", "Shout hello to dev"]],
     positionals: ["profile"],
     flags: { "--loud": { describe: "Shout" }, "--name": { describe: "Who to greet", value: "free" } },
     run(args) {
@@ -56,7 +58,14 @@ describe("a plugin's own command", () => {
   test("is listed by vsw --help", async () => {
     const r = await runVsw(["--help"], { env: home.env });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /vsw hello \[args\.\.\]\s+Say hello from a plugin/);
+    assert.match(r.stdout, /vsw hello \[args\.\.\]\s+Say hello from a plugin, or shout it \(--loud\)/);
+  });
+
+  test("its --help shows its long description and examples (help and examples of the CommandSpec)", async () => {
+    const r = await runVsw(["hello", "--help"], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Say hello from a plugin, or shout it \(--loud\)$/m);
+    assert.match(r.stdout, /Examples:\n\s+vsw hello dev --loud\s+Shout hello to dev/);
   });
 
   test("runs with its positionals and flags", async () => {

@@ -70,7 +70,7 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
   return {
     command: `${command.name} [args..]`,
     aliases: [...(command.aliases ?? [])],
-    describe: command.hidden ? false : command.describe,
+    describe: command.hidden ? false : (command.help ?? command.describe),
     builder: (yargs: Argv<GlobalArgs>) => {
       let built = yargs.positional("args", {
         type: "string",
@@ -78,6 +78,7 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
         describe: "Arguments of the command",
       });
       built = declareFlags(built as Argv<GlobalArgs>, command.flags) as typeof built;
+      for (const [example, what] of command.examples ?? []) built = built.example(example, what);
       return built as Argv<GlobalArgs>;
     },
     handler: async (args) => {
