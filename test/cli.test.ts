@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   addBaseKeys,
+  closeWorld,
   type Home,
   makeHome,
   PASSPHRASE,
@@ -18,6 +19,7 @@ import {
   startWorld,
   VSW,
   type World,
+  worldWithHome,
 } from "./helpers/harness.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -226,14 +228,9 @@ describe("secrets stay secret", () => {
   let world: World;
   let home: Home;
   before(async () => {
-    world = await startWorld();
-    home = makeHome();
-    home.writeConfig(world.config);
+    ({ world, home } = await worldWithHome({ keys: false }));
   });
-  after(async () => {
-    await world.emu.close();
-    home.cleanup();
-  });
+  after(() => closeWorld(world, home));
 
   test("no secret is stored in plaintext anywhere in HOME, the runtime dir or the temp dir", async () => {
     await addBaseKeys(home, world);

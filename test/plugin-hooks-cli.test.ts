@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { addBaseKeys, type Home, makeHome, runVsw, startWorld, type World } from "./helpers/harness.js";
+import { closeWorld, type Home, makeHome, runVsw, type World, worldWithHome } from "./helpers/harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vsw-hook-plugins-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,15 +130,9 @@ describe("authorize through vsw env", () => {
   let world: World;
   let home: Home;
   before(async () => {
-    world = await startWorld();
-    home = makeHome();
-    home.writeConfig(world.config);
-    await addBaseKeys(home, world);
+    ({ world, home } = await worldWithHome());
   });
-  after(async () => {
-    home.cleanup();
-    await world.emu.close();
-  });
+  after(() => closeWorld(world, home));
 
   test("a refusal surfaces the plugin's code and message, with no STS call, no passphrase and nothing cached", async () => {
     const calls = world.emu.calls.length;

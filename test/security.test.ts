@@ -21,12 +21,14 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
   addBaseKeys,
+  closeWorld,
   type Home,
   makeHome,
   PASSPHRASE,
   runVsw,
   startWorld,
   type World,
+  worldWithHome,
 } from "./helpers/harness.js";
 
 const KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -168,15 +170,9 @@ describe("no child inherits the keystore passphrase", () => {
   let world: World;
   let home: Home;
   before(async () => {
-    world = await startWorld();
-    home = makeHome();
-    home.writeConfig(world.config);
-    await addBaseKeys(home, world);
+    ({ world, home } = await worldWithHome());
   });
-  after(async () => {
-    await world.emu.close();
-    home.cleanup();
-  });
+  after(() => closeWorld(world, home));
   const seen = () => join(home.dir, `seen-${Math.random().toString(36).slice(2)}`);
 
   test("vsw exec's command does not get VSW_FILE_PASSPHRASE", async () => {

@@ -9,13 +9,13 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-  addBaseKeys,
+  closeWorld,
   type Home,
   MFA_SERIAL,
   makeHome,
   runVsw,
-  startWorld,
   type World,
+  worldWithHome,
 } from "./helpers/harness.js";
 
 /** A port nothing listens on: a server is started, its port taken, and it is closed. */
@@ -102,15 +102,9 @@ describe("errors STS answers", () => {
   let world: World;
   let home: Home;
   before(async () => {
-    world = await startWorld();
-    home = makeHome();
-    home.writeConfig(world.config);
-    await addBaseKeys(home, world);
+    ({ world, home } = await worldWithHome());
   });
-  after(async () => {
-    home.cleanup();
-    await world.emu.close();
-  });
+  after(() => closeWorld(world, home));
 
   test("a duration above the role's MaxSessionDuration has a hint", async () => {
     const r = await runVsw(["env", "dev", "--duration", "2h", "--mfa-token", world.code()], {

@@ -181,6 +181,21 @@ export async function addBaseKeys(home: Home, world: World): Promise<void> {
   if (result.code !== 0) throw new Error(`vsw add failed: ${result.stderr}`);
 }
 
+/** A world and a HOME holding its config and the base user's keys (`keys: false` leaves them out). */
+export async function worldWithHome(options: { keys?: boolean } = {}): Promise<{ world: World; home: Home }> {
+  const world = await startWorld();
+  const home = makeHome();
+  home.writeConfig(world.config);
+  if (options.keys !== false) await addBaseKeys(home, world);
+  return { world, home };
+}
+
+/** Removes what `worldWithHome` made. */
+export async function closeWorld(world: World, home: Home): Promise<void> {
+  home.cleanup();
+  await world.emu.close();
+}
+
 /**
  * Returns the path of a system tool, or skips the test with a visible reason when it is missing —
  * except under CI=true, where `.ci/run` installed it, so a missing tool is a failure.
