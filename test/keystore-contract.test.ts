@@ -13,28 +13,17 @@ import type { Keystore } from "../src/core/types.js";
 import { createVsw, type VswPlugin } from "../src/core/vsw.js";
 import { makeHome, runVsw } from "./helpers/harness.js";
 import { diskDir, finished, PASSPHRASE, removeTempDirs, spawnWriter } from "./helpers/keystore-testkit.js";
+import { memoryKeystore } from "./helpers/memory-keystore.js";
 
 after(removeTempDirs);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An in-memory keystore whose `get` fails the way `fail` says. */
-function memoryKeystore(fail?: () => never): Keystore {
-  const items = new Map<string, string>();
-  return {
-    name: "memory",
-    open: async () => {},
-    list: async (prefix = "") =>
-      [...items.keys()].filter((n) => n.startsWith(prefix)).map((name) => ({ name })),
-    get: async (name) => {
-      if (fail) fail();
-      return items.get(name);
-    },
-    set: async (name, value) => {
-      items.set(name, value);
-    },
-    delete: async (name) => items.delete(name),
-  };
+function failingKeystore(fail?: () => never): Keystore {
+  const store = memoryKeystore();
+  if (fail) store.watch(() => fail());
+  return store.keystore;
 }
 
 function keystorePlugin(name: string, keystore: Keystore): VswPlugin {
@@ -122,7 +111,7 @@ describe("keystore calls are traced and attributed", () => {
   test("--debug traces each keystore call with its plugin, and no item name", async () => {
     const lines: string[] = [];
     const vsw = createVsw({ env: {}, keystore: "memory", debug: (line) => lines.push(line) });
-    vsw.use(keystorePlugin("keystore-memory", memoryKeystore()));
+    vsw.use(keystorePlugin("keystore-memory", failingKeystore()));
     await vsw.keystore().set("keys/prod", "value");
     await vsw.keystore().get("keys/prod");
     await vsw.keystore().list("keys/");
@@ -141,7 +130,7 @@ describe("keystore calls are traced and attributed", () => {
     vsw.use(
       keystorePlugin(
         "keystore-flaky",
-        memoryKeystore(() => {
+        failingKeystore(() => {
           throw boom;
         }),
       ),
@@ -160,7 +149,7 @@ describe("keystore calls are traced and attributed", () => {
     vsw.use(
       keystorePlugin(
         "keystore-vault",
-        memoryKeystore(() => {
+        failingKeystore(() => {
           throw new VswError("VSW_KEYSTORE_UNAVAILABLE", "The vault is sealed.");
         }),
       ),
@@ -176,7 +165,7 @@ describe("keystore calls are traced and attributed", () => {
 
   test("a backend's own properties read through the wrapper", () => {
     const vsw = createVsw({ env: {}, keystore: "memory" });
-    const store = Object.assign(memoryKeystore(), { dir: "/somewhere" });
+    const store = Object.assign(failingKeystore(), { dir: "/somewhere" });
     vsw.use(keystorePlugin("keystore-memory", store));
     assert.equal((vsw.keystore() as Keystore & { dir: string }).dir, "/somewhere");
   });

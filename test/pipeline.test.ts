@@ -11,17 +11,10 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { resolveCredentials } from "../src/core/pipeline.js";
 import { createVsw, type Vsw } from "../src/core/vsw.js";
-import {
-  type Credentials,
-  isVswError,
-  type Keystore,
-  type KeystoreItem,
-  STAGE_DEFAULT,
-  STAGE_POLICY,
-  VswError,
-} from "../src/plugin.js";
+import { type Credentials, isVswError, STAGE_DEFAULT, STAGE_POLICY, VswError } from "../src/plugin.js";
 import { keystoreCache } from "../src/plugins/cache/keystore-cache.js";
 import { storedKeysSource } from "../src/plugins/source/stored-keys.js";
+import { memoryKeystore } from "./helpers/memory-keystore.js";
 
 const SERIAL = "arn:aws:iam::111111111111:mfa/me";
 const CONFIG = `[profile base]
@@ -37,41 +30,6 @@ source_profile = base
 role_arn = arn:aws:iam::333333333333:role/prod
 mfa_serial = ${SERIAL}
 `;
-
-/** A keystore in a Map, with a log of the items read. The mint lock is the core's own (`vsw.lock`). */
-function memoryKeystore() {
-  const items = new Map<string, { value: string; expiresAt?: number }>();
-  const reads: string[] = [];
-  let onRead: (name: string) => void = () => {};
-  const keystore: Keystore = {
-    name: "memory",
-    async open() {},
-    async list(prefix = "") {
-      return [...items]
-        .filter(([name]) => name.startsWith(prefix))
-        .map(([name, item]): KeystoreItem => ({ name, expiresAt: item.expiresAt }));
-    },
-    async get(name) {
-      reads.push(name);
-      onRead(name);
-      return items.get(name)?.value;
-    },
-    async set(name, value, meta) {
-      items.set(name, { value, expiresAt: meta?.expiresAt });
-    },
-    async delete(name) {
-      return items.delete(name);
-    },
-  };
-  return {
-    keystore,
-    items,
-    reads,
-    watch(fn: (name: string) => void) {
-      onRead = fn;
-    },
-  };
-}
 
 interface StsCall {
   type: string;

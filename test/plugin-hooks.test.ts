@@ -13,17 +13,10 @@ import { after, describe, test } from "node:test";
 import { renderPlan } from "../src/cli/commands/plan.js";
 import { planFor, resolveCredentials } from "../src/core/pipeline.js";
 import { createVsw, type Vsw } from "../src/core/vsw.js";
-import {
-  type Credentials,
-  type Keystore,
-  type KeystoreItem,
-  type Plan,
-  type PluginStep,
-  STAGE_POLICY,
-  VswError,
-} from "../src/plugin.js";
+import { type Credentials, type Plan, type PluginStep, STAGE_POLICY, VswError } from "../src/plugin.js";
 import { keystoreCache } from "../src/plugins/cache/keystore-cache.js";
 import { storedKeysSource } from "../src/plugins/source/stored-keys.js";
+import { type MemoryKeystore, memoryKeystore } from "./helpers/memory-keystore.js";
 
 const SERIAL = "arn:aws:iam::111111111111:mfa/me";
 const CONFIG = `[profile base]
@@ -37,36 +30,17 @@ mfa_serial = ${SERIAL}
 [profile plain]
 `;
 
-/** A keystore in a Map that logs every value read (names listed are not reads). */
-function memoryKeystore(): { keystore: Keystore; reads: string[]; items: Map<string, string> } {
-  const items = new Map<string, string>();
-  const reads: string[] = [];
-  const keystore = {
-    name: "memory",
-    async open() {},
-    async list(prefix = "") {
-      return [...items.keys()]
-        .filter((name) => name.startsWith(prefix))
-        .map((name): KeystoreItem => ({ name }));
-    },
-    async get(name: string) {
-      reads.push(name);
-      return items.get(name);
-    },
-    async set(name: string, value: string) {
-      items.set(name, value);
-    },
-    async delete(name: string) {
-      return items.delete(name);
-    },
-    async withLock<T>(_name: string, fn: () => Promise<T>): Promise<T> {
-      return fn();
-    },
-  } as Keystore;
-  const keys = { accessKeyId: "AKIAEXAMPLEBASE00001", secretAccessKey: "base-secret", addedAt: 0 };
-  items.set("keys/base", JSON.stringify(keys));
-  items.set("keys/plain", JSON.stringify(keys));
-  return { keystore, reads, items };
+/** An in-memory keystore holding keys for `base` and `plain`. */
+function keystoreWithKeys(): MemoryKeystore {
+  const store = memoryKeystore();
+  const keys = JSON.stringify({
+    accessKeyId: "AKIAEXAMPLEBASE00001",
+    secretAccessKey: "base-secret",
+    addedAt: 0,
+  });
+  store.items.set("keys/base", { value: keys });
+  store.items.set("keys/plain", { value: keys });
+  return store;
 }
 
 // The mint lock of an MFA step is an inter-process lock: its files go to a throwaway directory.
@@ -75,7 +49,7 @@ after(() => rmSync(lockDir, { recursive: true, force: true }));
 
 /** A core with the config above, the memory keystore, counting MFA and session fakes. */
 function makeCore() {
-  const store = memoryKeystore();
+  const store = keystoreWithKeys();
   const calls = { mfa: 0, session: 0 };
   const vsw = createVsw({ env: { VSW_LOCK_DIR: lockDir }, keystore: "memory", now: () => 1_000_000 });
   vsw.use({
