@@ -1,4 +1,5 @@
 import { openSync } from "node:fs";
+import { VswError } from "../core/errors.js";
 import type { Terminal, TerminalStreams } from "../core/vsw.js";
 
 /**
@@ -31,3 +32,24 @@ export const devTty: Terminal = {
     };
   },
 };
+
+/**
+ * A yes/no question on the terminal, "no" by default; closes the terminal. Anything but "yes" is
+ * `VSW_CANCELLED` with `cancelled` as its message (what was left as it was).
+ */
+export async function confirm(terminal: TerminalStreams, question: string, cancelled: string): Promise<void> {
+  try {
+    const { default: prompts } = await import("prompts");
+    const { ok } = await prompts({
+      type: "confirm",
+      name: "ok",
+      message: question,
+      initial: false,
+      stdin: terminal.input as NodeJS.ReadStream,
+      stdout: terminal.output as NodeJS.WriteStream,
+    });
+    if (ok !== true) throw new VswError("VSW_CANCELLED", cancelled);
+  } finally {
+    terminal.close();
+  }
+}

@@ -6,6 +6,7 @@ import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
 import { grammarOptions, yargsHead } from "../options.js";
 import { printable } from "../report.js";
+import { confirm } from "../terminal.js";
 
 export interface AddArgs extends GlobalArgs {
   profile: string;
@@ -73,20 +74,11 @@ async function confirmReplace(
       },
     );
   }
-  try {
-    const { default: prompts } = await import("prompts");
-    const { ok } = await prompts({
-      type: "confirm",
-      name: "ok",
-      message: `Replace the keys of "${name}" already in the ${keystoreName} keystore?`,
-      initial: false,
-      stdin: terminal.input as NodeJS.ReadStream,
-      stdout: terminal.output as NodeJS.WriteStream,
-    });
-    if (ok !== true) throw new VswError("VSW_CANCELLED", "Nothing was stored: the stored keys stay.");
-  } finally {
-    terminal.close();
-  }
+  await confirm(
+    terminal,
+    `Replace the keys of "${name}" already in the ${keystoreName} keystore?`,
+    "Nothing was stored: the stored keys stay.",
+  );
 }
 
 async function fromTerminal(

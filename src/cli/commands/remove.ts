@@ -5,6 +5,7 @@ import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
 import { grammarOptions, yargsHead } from "../options.js";
 import { printable } from "../report.js";
+import { confirm } from "../terminal.js";
 
 export interface RemoveArgs extends GlobalArgs {
   profile: string;
@@ -36,20 +37,12 @@ export async function runRemove(args: RemoveArgs): Promise<void> {
         },
       );
     }
-    try {
-      const { default: prompts } = await import("prompts");
-      const { ok } = await prompts({
-        type: "confirm",
-        name: "ok",
-        message: `Delete the keys of "${args.profile}" from the ${keystore.name} keystore?`,
-        initial: false,
-        stdin: terminal.input as NodeJS.ReadStream,
-        stdout: terminal.output as NodeJS.WriteStream,
-      });
-      if (ok !== true) throw new VswError("VSW_CANCELLED", "Nothing was removed.");
-    } finally {
-      terminal.close();
-    }
+    // The name is the user's, but it reaches the terminal: escaped as every message is.
+    await confirm(
+      terminal,
+      `Delete the keys of "${printable(args.profile)}" from the ${keystore.name} keystore?`,
+      "Nothing was removed.",
+    );
   }
   await keystore.open();
   for (const item of items) {
