@@ -305,13 +305,18 @@ describe("Completion in interactive shells (tmux)", () => {
     tm.send(shell, "Tab");
     // Wait until the completion has changed the line (it runs node: slow on a loaded machine),
     // then a moment more for the shell to finish redrawing, before Enter.
+    // The line must also hold still for half a second: on a loaded machine a shell may show a
+    // half-drawn line (fish once showed `show "it)`) that Enter would then leave unterminated.
     const typed = `$ ${line}`;
-    for (let i = 0; i < 150; i++) {
+    let previous = "";
+    let still = 0;
+    for (let i = 0; i < 200 && still < 5; i++) {
       const last = tm.screen(shell).split("\n").pop() ?? "";
-      if (last.startsWith("$ show") && last.length > typed.length) break;
+      const changed = last.startsWith("$ show") && last.length > typed.length;
+      still = changed && last === previous ? still + 1 : 0;
+      previous = last;
       await sleep(100);
     }
-    await sleep(400);
     tm.send(shell, "Enter");
     // The file exists (truncated by the redirection) a moment before printf fills it.
     const written = () => existsSync(out) && readFileSync(out, "utf8") !== "";
