@@ -3,6 +3,7 @@
  * that vsw's own plugins use nothing else of the core.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -29,6 +30,22 @@ function specifiers(text: string): string[] {
 }
 
 describe("vsw/plugin", () => {
+  test('importing the package itself ("vsw") gives the plugin API and never runs the CLI', () => {
+    // The package's own name resolves through its exports (self-reference), as in a plugin's project.
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        'const m = await import("vsw"); const p = await import("vsw/plugin"); console.log(typeof m.definePlugin, m === p)',
+        "list",
+      ],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "function true\n");
+  });
+
   test("built-in plugins import only the public module, their own siblings, node: builtins and packages", () => {
     const pluginsDir = join(ROOT, "src", "plugins");
     const publicModule = join(ROOT, "src", "plugin.ts");
