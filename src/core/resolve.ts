@@ -3,7 +3,7 @@
  * environment and the flags in; an ordered plan out (docs/credential-semantics.md, "The plan").
  * No I/O, no `process.env`: `vsw plan` prints the result and tests assert on it offline.
  */
-import { loadAwsConfig } from "./config.js";
+import { type AwsConfig, loadAwsConfig } from "./config.js";
 import { commandHint, VswError } from "./errors.js";
 import { envDuration, envOverrides } from "./resolve-env.js";
 import {
@@ -38,14 +38,8 @@ const FEEDER_DURATION = 28800;
  * `VSW_CONFIG_UNSUPPORTED`, `VSW_USAGE`) instead of guessing.
  */
 export function resolvePlan(input: ResolveInput): Plan {
-  const config = loadAwsConfig(
-    input.configText,
-    input.configFile,
-    input.credentialsText,
-    input.credentialsFile,
-  );
   const ctx: ProfileContext = {
-    config,
+    config: parsedConfig(input),
     configFile: input.configFile,
     credentialsFile: input.credentialsFile,
     storedKeys: input.storedKeys,
@@ -324,6 +318,23 @@ function notFound(ctx: ProfileContext, name: string): VswError {
   );
 }
 
+/** Parsed configs by input, so `resolvePlan` then `inheritedRegion` on one switch parse the files once. */
+const parsed = new WeakMap<ResolveInput, { text: string; credentials: string; config: AwsConfig }>();
+
+function parsedConfig(input: ResolveInput): AwsConfig {
+  const hit = parsed.get(input);
+  // The texts are compared too: an input object whose files were swapped is parsed anew.
+  if (hit && hit.text === input.configText && hit.credentials === input.credentialsText) return hit.config;
+  const config = loadAwsConfig(
+    input.configText,
+    input.configFile,
+    input.credentialsText,
+    input.credentialsFile,
+  );
+  parsed.set(input, { text: input.configText, credentials: input.credentialsText, config });
+  return config;
+}
+
 /**
  * The region a switch hands out when the plan has none (no flag, no environment, no `region` on
  * the target): the nearest `region` down the target's source_profile chain, e.g. the README's
@@ -333,7 +344,7 @@ function notFound(ctx: ProfileContext, name: string): VswError {
  */
 export function inheritedRegion(input: ResolveInput): string | null {
   const ctx: ProfileContext = {
-    config: loadAwsConfig(input.configText, input.configFile, input.credentialsText, input.credentialsFile),
+    config: parsedConfig(input),
     configFile: input.configFile,
     credentialsFile: input.credentialsFile,
     storedKeys: input.storedKeys,
