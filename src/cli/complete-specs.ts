@@ -15,14 +15,17 @@ const SHELLS: readonly string[] = ["bash", "zsh", "sh", "fish", "pwsh"];
 export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
   shell: SHELLS,
   "rc-shell": ["bash", "zsh", "fish"],
+  keystore: ["file", "keychain", "pass"],
+  "keystore-action": ["list", "migrate"],
+  "import-source": ["credentials-file", "aws-vault"],
 };
 
 /** Flags every command takes (yargs globals, plus --help). */
 export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "--keystore": {
     describe: "Keystore to use",
-    value: "free",
-    help: "Keystore to use (default: $VSW_KEYSTORE or file)",
+    value: "keystore",
+    help: "Keystore to use: file, keychain, pass (default: $VSW_KEYSTORE, else the keychain where it works)",
   },
   "--debug": {
     describe: "Trace hooks and plugins on stderr",
@@ -209,6 +212,46 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     examples: [["vsw lock", "Forget the unlocked keystore passphrase now"]],
     positionals: [],
     flags: {},
+  },
+  {
+    name: "keystore",
+    describe: "List the keystores, or move items between them",
+    usage: "<action>",
+    help: "vsw keystore list: the keystores and which work here; vsw keystore migrate --from A --to B: move items",
+    examples: [
+      ["vsw keystore list", "Every keystore, whether it works here and why not, and which is the default"],
+      [
+        "vsw keystore migrate --from file --to keychain",
+        "Move every item (keys and sessions) to the keychain",
+      ],
+      ["vsw keystore migrate --from file --to pass --profile base", "Move only the items of base"],
+    ],
+    positionals: ["keystore-action"],
+    flags: {
+      "--from": { describe: "Keystore to move items from", value: "keystore" },
+      "--to": { describe: "Keystore to move items to", value: "keystore" },
+      "--profile": { describe: "Only this profile's items", value: "stored" },
+      "--json": { describe: "Print JSON (list)" },
+    },
+  },
+  {
+    name: "import",
+    describe: "Move keys from ~/.aws/credentials or aws-vault into the keystore",
+    usage: "<source>",
+    help: "Move long-lived keys into the keystore from ~/.aws/credentials (removing them there) or from aws-vault's file store",
+    examples: [
+      ["vsw import credentials-file", "Move every key pair of ~/.aws/credentials into the keystore"],
+      [
+        "vsw import credentials-file --profile base --keep",
+        "Move base's keys, keeping a 0600 backup of the file",
+      ],
+      ["vsw import aws-vault", "Copy the keys of aws-vault's file backend (~/.awsvault/keys)"],
+    ],
+    positionals: ["import-source"],
+    flags: {
+      "--profile": { describe: "Only this profile", value: "profile" },
+      "--keep": { describe: "Keep a 0600 backup of the credentials file" },
+    },
   },
   {
     name: "init",

@@ -13,6 +13,9 @@ export type ValueKind =
   | "rc-shell" // shells with a wrapper (vsw init)
   | "format" // output formats, built-in and plugins'
   | "region" // regions named in the config
+  | "keystore" // keystore names (file, keychain, pass)
+  | "keystore-action" // what `vsw keystore` does: list, migrate
+  | "import-source" // what `vsw import` reads: credentials-file, aws-vault
   | "command" // a command line of its own: the shell's default completion
   | "free"; // anything: no candidates
 

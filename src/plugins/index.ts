@@ -8,6 +8,8 @@ import { awsConfig } from "./config/aws-config.js";
 import { documentFormats } from "./format/documents.js";
 import { envFormat } from "./format/env.js";
 import { fileKeystore } from "./keystore/file.js";
+import { keychainKeystore } from "./keystore/keychain.js";
+import { passKeystore } from "./keystore/pass.js";
 import { flagMfa } from "./mfa/flag.js";
 import { processMfa } from "./mfa/process.js";
 import { promptMfa } from "./mfa/prompt.js";
@@ -26,6 +28,8 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
   return [
     awsConfig(), // reads ~/.aws/config and ~/.aws/credentials
     fileKeystore(), // the encrypted-file keystore ("file")
+    keychainKeystore(), // the OS keychain ("keychain")
+    passKeystore(), // the pass password store ("pass")
     storedKeysSource(), // long-lived keys from the keystore
     credentialProcessSource(), // credential_process sources
     keystoreCache(), // sessions cached in the keystore (stage CACHE)

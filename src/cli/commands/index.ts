@@ -5,7 +5,9 @@ import { completeCommand } from "./complete.js";
 import { envCommand } from "./env.js";
 import { execCommand } from "./exec.js";
 import { exportCommand } from "./export.js";
+import { importCommand } from "./import.js";
 import { initCommand } from "./init.js";
+import { keystoreCommand } from "./keystore.js";
 import { listCommand } from "./list.js";
 import { lockCommand } from "./lock.js";
 import { offCommand } from "./off.js";
@@ -26,6 +28,8 @@ export const commands = [
   removeCommand,
   clearCommand,
   lockCommand,
+  keystoreCommand,
+  importCommand,
   initCommand,
   offCommand,
   useCommand,
