@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { assertApiVersion } from "../core/api-version.js";
 import { parseDuration } from "../core/duration.js";
@@ -110,7 +111,33 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
       hooks,
     });
   }
+  const choice = await vsw.chooseKeystore();
+  if (choice.notice) noticeOnce(env, choice.notice);
   return vsw;
+}
+
+/**
+ * Says `text` on stderr the first time only: a marker named by its hash in
+ * `$XDG_STATE_HOME/vsw/notices` remembers it (a new reason is a new notice). Best effort: a
+ * read-only home repeats the notice rather than failing the command.
+ */
+function noticeOnce(env: Readonly<Record<string, string | undefined>>, text: string): void {
+  const state =
+    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
+      ? env.XDG_STATE_HOME
+      : env.HOME
+        ? join(env.HOME, ".local", "state")
+        : undefined;
+  const marker = state
+    ? join(state, "vsw", "notices", createHash("sha256").update(text).digest("hex").slice(0, 16))
+    : undefined;
+  if (marker && existsSync(marker)) return;
+  process.stderr.write(`vsw: ${printable(text)}\n`);
+  if (!marker) return;
+  try {
+    mkdirSync(dirname(marker), { recursive: true, mode: 0o700 });
+    writeFileSync(marker, `${new Date().toISOString()} ${text}\n`, { mode: 0o600 });
+  } catch {}
 }
 
 /**

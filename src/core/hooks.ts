@@ -22,6 +22,7 @@ import type {
   Credentials,
   FormatRequest,
   Keystore,
+  KeystoreDescriptor,
   KeystoreRequest,
   MfaRequest,
   Plan,
@@ -72,6 +73,11 @@ export function createHooks(onTap?: (hookName: string) => void) {
      * No answer at all is `VSW_KEYSTORE_UNKNOWN`.
      */
     keystore: new SyncBailHook<[KeystoreRequest], Keystore | undefined>(["request"], "keystore"),
+    /**
+     * SyncWaterfallHook: the keystores plugins offer, for `vsw keystore list` and the default
+     * choice. A tap returns the list with its own descriptor appended (`undefined` leaves it).
+     */
+    keystores: new SyncWaterfallHook<[KeystoreDescriptor[]]>(["keystores"], "keystores"),
     /**
      * AsyncSeriesBailHook: the credentials of a plan's source step (stored keys, credential_process);
      * `undefined` means "not a source I handle".

@@ -191,6 +191,38 @@ export interface Keystore {
   lock?(): boolean;
 }
 
+/**
+ * What a keystore plugin says of its store on this machine, for `vsw keystore list` and for the
+ * choice of the default keystore. A probe reads no value and prompts for nothing.
+ */
+export interface KeystoreStatus {
+  /** Whether the store can be used here now (a locked keychain that can be unlocked counts). */
+  usable: boolean;
+  /** One sentence: why it cannot be used, or a note (`locked`); no secret. */
+  reason?: string;
+  /** What to do about it. */
+  hint?: string;
+  /** The error code a command using it would fail with. */
+  code?: string;
+  /** Whether it holds items; `undefined` when that is not known without more work. */
+  holdsItems?: boolean;
+}
+
+/** A keystore a plugin offers, as `vsw keystore list` shows it (the `keystores` hook). */
+export interface KeystoreDescriptor {
+  /** The name `--keystore` takes. */
+  name: string;
+  /** A few words: what it is. */
+  description: string;
+  /**
+   * Where it stands in the automatic choice when no keystore is named: lower first (the keychain
+   * 10, the file store 100). Absent: used only when named (`pass`, a team's store).
+   */
+  defaultRank?: number;
+  /** Checks the store here; must not read a value, prompt, or take long (a second at most). */
+  probe(): Promise<KeystoreStatus>;
+}
+
 /** Chooses a keystore by name (`--keystore`, `VSW_KEYSTORE`). */
 export interface KeystoreRequest {
   name: string;

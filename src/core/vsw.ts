@@ -4,6 +4,7 @@
  */
 import { VswError } from "./errors.js";
 import { createHooks, type Hooks } from "./hooks.js";
+import { chooseDefaultKeystore, type KeystoreChoice } from "./keystore-choice.js";
 import { traceKeystore } from "./keystore-trace.js";
 import { type LockFunction, lockDir, namedLocks } from "./lock.js";
 import type { Env, Keystore } from "./types.js";
@@ -70,8 +71,16 @@ export interface Vsw {
   readonly now: () => number;
   readonly terminal: Terminal;
   readonly warn: (line: string) => void;
-  /** The chosen keystore's name. */
+  /**
+   * The keystore's name: the one `--keystore` / `VSW_KEYSTORE` named, else the default once
+   * `chooseKeystore` ran (`file` before that).
+   */
   readonly keystoreName: string;
+  /**
+   * Settles which keystore this run uses: the named one, else the best one the `keystores` hook
+   * offers that works here (probed once per run). The CLI calls it before a command runs.
+   */
+  chooseKeystore(): Promise<KeystoreChoice>;
   /** Names of the applied plugins, in order. */
   readonly plugins: readonly string[];
   use(plugin: VswPlugin): Vsw;
@@ -87,10 +96,11 @@ export interface Vsw {
    */
   shutdown(): Promise<void>;
   /**
-   * The chosen keystore, asked of the `keystore` hook once and then remembered; its calls are
-   * traced and its errors attributed to the plugin that answered.
+   * The chosen keystore (or the one called `name`, for `vsw keystore migrate`), asked of the
+   * `keystore` hook once and then remembered; its calls are traced and its errors attributed to the
+   * plugin that answered.
    */
-  keystore(): Keystore;
+  keystore(name?: string): Keystore;
   /**
    * Runs `fn` holding the inter-process lock `name` (per user; held across processes and within
    * one), and returns its result. Waits up to `timeoutMs` (default 120 s), then fails with
@@ -105,7 +115,9 @@ const noTerminal: Terminal = { open: () => undefined };
 export function createVsw(options: VswOptions): Vsw {
   const hooks = createHooks(options.onTap);
   const plugins: string[] = [];
-  let chosen: Keystore | undefined;
+  const opened = new Map<string, Keystore>();
+  const named = options.keystore ?? options.env.VSW_KEYSTORE;
+  let choice: Promise<KeystoreChoice> | undefined;
   // Which keystore tap answered: the last one tapable started before the bail.
   let answering = "keystore";
   hooks.keystore.intercept({
@@ -133,7 +145,16 @@ export function createVsw(options: VswOptions): Vsw {
     now: options.now ?? Date.now,
     terminal: options.terminal ?? noTerminal,
     warn: options.warn ?? (() => {}),
-    keystoreName: options.keystore ?? options.env.VSW_KEYSTORE ?? "file",
+    keystoreName: named ?? "file",
+    chooseKeystore() {
+      choice ??= named
+        ? Promise.resolve({ name: named, how: "named" as const })
+        : chooseDefaultKeystore(hooks.keystores.call([]) ?? []).then((chosen) => {
+            (vsw as { keystoreName: string }).keystoreName = chosen.name;
+            return chosen;
+          });
+      return choice;
+    },
     plugins,
     childSecrets,
     shutdown() {
@@ -147,9 +168,9 @@ export function createVsw(options: VswOptions): Vsw {
       plugins.push(plugin.name);
       return vsw;
     },
-    keystore() {
-      if (chosen) return chosen;
-      const name = vsw.keystoreName;
+    keystore(name = vsw.keystoreName) {
+      const known = opened.get(name);
+      if (known) return known;
       const answer = hooks.keystore.call({ name });
       if (!answer) {
         // The names a user can pass to --keystore: a tap may say so (`{ name, keystore: "file" }`);
@@ -164,7 +185,8 @@ export function createVsw(options: VswOptions): Vsw {
             : "No keystore plugin is loaded.",
         });
       }
-      chosen = traceKeystore(answer, answering, (line) => hooks.trace.call(line));
+      const chosen = traceKeystore(answer, answering, (line) => hooks.trace.call(line));
+      opened.set(name, chosen);
       return chosen;
     },
   };

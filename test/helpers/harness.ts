@@ -46,6 +46,8 @@ export function makeHome(extraEnv: NodeJS.ProcessEnv = {}): Home {
     XDG_CONFIG_HOME: join(dir, ".config"),
     XDG_RUNTIME_DIR: runtime,
     VSW_FILE_PASSPHRASE: PASSPHRASE,
+    // Named, so no test depends on this machine's keychain (the default choice has tests of its own).
+    VSW_KEYSTORE: "file",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...extraEnv,
   };

@@ -3,6 +3,7 @@
  * files, unlocked by a passphrase (scrypt) that is remembered for a login session on a RAM file
  * system. Answers `{ name: "file" }` on the `keystore` hook.
  */
+import { readdirSync } from "node:fs";
 import type { VswPlugin } from "../../plugin.js";
 import { type FileKeystoreOptions, type FileStore, openFileStore } from "./file-store.js";
 
@@ -30,10 +31,33 @@ export function fileKeystore(options: FileKeystoreOptions = {}): VswPlugin {
       // nesting with the unlock cache off (VSW_FILE_UNLOCK_TTL=0).
       vsw.childSecrets.add("VSW_FILE_PASSPHRASE");
       let store: FileStore | undefined;
+      const open = () =>
+        (store ??= openFileStore({ ...options, env: vsw.env, terminal: vsw.terminal, now: vsw.now }));
+      vsw.hooks.keystores.tap(NAME, (list) => [
+        ...list,
+        {
+          name: "file",
+          description: "encrypted file store",
+          defaultRank: 100,
+          async probe() {
+            let dir: string;
+            try {
+              dir = open().dir;
+            } catch (error) {
+              return { usable: false, reason: (error as Error).message, code: "VSW_KEYSTORE_UNAVAILABLE" };
+            }
+            // Names only (a readdir): holding items is what keeps a user's keys where they are.
+            let holdsItems = false;
+            try {
+              holdsItems = readdirSync(dir).some((f) => f.endsWith(".item") && !f.startsWith("."));
+            } catch {}
+            return { usable: true, holdsItems, reason: `in ${dir}` };
+          },
+        },
+      ]);
       vsw.hooks.keystore.tap(NAME, (request) => {
         if (request.name !== "file") return undefined;
-        store ??= openFileStore({ ...options, env: vsw.env, terminal: vsw.terminal, now: vsw.now });
-        return store;
+        return open();
       });
     },
   };
