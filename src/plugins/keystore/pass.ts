@@ -1,6 +1,35 @@
-/** Placeholder: the `pass` keystore plugin (issue 9) is being written. */
+/**
+ * The `pass` keystore plugin: long-lived keys and cached sessions as entries of the user's
+ * password store (https://www.passwordstore.org), written and read by the real `pass` CLI, under a
+ * prefix (default `vsw/`). Answers `{ name: "pass" }` on the `keystore` hook.
+ */
 import type { VswPlugin } from "../../plugin.js";
+import { openPassStore, type PassKeystoreOptions, type PassStore } from "./pass-store.js";
 
-export function passKeystore(): VswPlugin {
-  return { name: "keystore-pass", apply() {} };
+export {
+  openPassStore,
+  type PassKeystoreOptions,
+  type PassStore,
+  type PassStoreOptions,
+} from "./pass-store.js";
+
+const NAME = "keystore-pass";
+
+/**
+ * The `pass` keystore plugin. Reads `PASSWORD_STORE_DIR` (else `$HOME/.password-store`),
+ * `PASSWORD_STORE_KEY`, `PASSWORD_STORE_GPG_OPTS`, `GNUPGHOME`, `PATH` and `GPG_TTY` from `vsw.env`;
+ * pass and gpg get `vsw.env` less the secrets plugins declared (`vsw.childSecrets`).
+ */
+export function passKeystore(options: PassKeystoreOptions = {}): VswPlugin {
+  return {
+    name: NAME,
+    apply(vsw) {
+      let store: PassStore | undefined;
+      vsw.hooks.keystore.tap(NAME, (request) => {
+        if (request.name !== "pass") return undefined;
+        store ??= openPassStore({ ...options, env: vsw.env, childSecrets: vsw.childSecrets });
+        return store;
+      });
+    },
+  };
 }
