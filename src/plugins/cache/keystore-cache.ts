@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { PlanStep, VswPlugin } from "../../plugin.js";
+import type { Keystore, PlanStep, Vsw, VswPlugin } from "../../plugin.js";
 import { isVswError, STAGE_CACHE, type StoredSession, sessionItem } from "../../plugin.js";
 
 const NAME = "cache-keystore";
@@ -22,6 +22,7 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
   return {
     name: NAME,
     apply(vsw) {
+      let purged = false;
       vsw.hooks.cachedSession.tapPromise({ name: NAME, stage: STAGE_CACHE }, async (request) => {
         const { step, keystore } = request;
         if (step.type === "keys") return undefined;
@@ -49,6 +50,10 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
       });
       vsw.hooks.sessionCreated.tapPromise(NAME, async ({ step, keystore, credentials }) => {
         if (step.type === "keys" || credentials.expiration === undefined) return;
+        if (!purged) {
+          purged = true; // once a run: a chain mints several sessions
+          await purgeExpired(vsw, keystore);
+        }
         const stored: StoredSession = { credentials, fingerprint: fingerprint(step) };
         if ("durationSeconds" in step) stored.durationSeconds = step.durationSeconds;
         try {
@@ -70,6 +75,23 @@ export function keystoreCache(options: KeystoreCacheOptions = {}): VswPlugin {
       });
     },
   };
+}
+
+/**
+ * Deletes the cached sessions that expired, found by their expiry in `list` (which reads no value).
+ * Runs when a session was minted, which is rare and slow anyway, so a cached switch never pays for
+ * it and the store does not grow with sessions of profiles no longer used. Best effort: a failure
+ * here must not fail the mint.
+ */
+async function purgeExpired(vsw: Vsw, keystore: Keystore): Promise<void> {
+  try {
+    const now = vsw.now();
+    for (const item of await keystore.list("session/")) {
+      if (item.expiresAt !== undefined && item.expiresAt <= now) await keystore.delete(item.name);
+    }
+  } catch (error) {
+    vsw.warn(`Expired cached sessions were not removed: ${(error as Error).message}`);
+  }
 }
 
 /**
