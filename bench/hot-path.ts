@@ -9,6 +9,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { addBaseKeys, makeHome, runVsw, startWorld, VSW } from "../test/helpers/harness.js";
+import { startPassWorld } from "../test/helpers/pass-world.js";
+import { startSecretService } from "../test/helpers/secret-service.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 30);
 const world = await startWorld();
@@ -19,7 +21,6 @@ const warm = await runVsw(["export", "dev", "--format", "env", "--mfa-token", wo
   env: home.env,
 });
 if (warm.code !== 0) throw new Error(`could not mint the session: ${warm.stderr}`);
-const callsBefore = world.emu.calls.length;
 // A static profile for the AWS CLI, in its own credentials file (the bench's throwaway HOME).
 writeFileSync(
   join(home.dir, ".aws", "credentials"),
@@ -52,6 +53,53 @@ cases.push({
   before: () => rmSync(join(unlockDir, "vsw"), { recursive: true, force: true }),
 });
 
+// The same cached export from the keychain (a private gnome-keyring) and from pass (a throwaway
+// GPG key), when those are installed: each with its own HOME and a session minted first.
+const extraHomes: Array<{ cleanup(): void }> = [];
+const closers: Array<() => Promise<void>> = [];
+async function storeCase(name: string, env: Record<string, string>): Promise<void> {
+  const other = makeHome(env);
+  other.writeConfig(world.config);
+  extraHomes.push(other);
+  await addBaseKeys(other, world);
+  const minted = await runVsw(["export", "dev", "--format", "env", "--mfa-token", world.code()], {
+    env: other.env,
+  });
+  if (minted.code !== 0) throw new Error(`${name}: could not mint the session: ${minted.stderr}`);
+  cases.push({
+    name,
+    file: process.execPath,
+    args: [VSW, "export", "dev", "--format", "env"],
+    env: other.env,
+  });
+}
+const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+if (has("gnome-keyring-daemon") && has("dbus-run-session")) {
+  const secrets = await startSecretService();
+  closers.push(() => secrets.close());
+  await storeCase("vsw export (cached, keychain)", {
+    VSW_KEYSTORE: "keychain",
+    DBUS_SESSION_BUS_ADDRESS: secrets.address,
+  });
+  // No keystore named: the default choice probes the stores on every run (the keychain holds the keys).
+  const keychainCase = cases.at(-1) as Case;
+  cases.push({
+    ...keychainCase,
+    name: "vsw export (cached, default → keychain)",
+    env: { ...keychainCase.env, VSW_KEYSTORE: "" },
+  });
+}
+if (has("pass") && has("gpg")) {
+  const pass = await startPassWorld();
+  closers.push(() => pass.close());
+  await storeCase("vsw export (cached, pass)", {
+    VSW_KEYSTORE: "pass",
+    GNUPGHOME: pass.env.GNUPGHOME as string,
+    PASSWORD_STORE_DIR: pass.env.PASSWORD_STORE_DIR as string,
+  });
+}
+
+const callsBefore = world.emu.calls.length;
 const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 for (let i = 0; i < rounds; i++) {
   for (const c of cases) {
@@ -66,6 +114,8 @@ for (let i = 0; i < rounds; i++) {
 const stsCallsDuringBench = world.emu.calls.length - callsBefore;
 await world.emu.close();
 home.cleanup();
+for (const other of extraHomes) other.cleanup();
+for (const close of closers) await close();
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -83,3 +133,15 @@ else console.log("aws CLI v2 not at /usr/bin/aws: ratio against it not measured"
 const cold = m.get("vsw export (cached, cold unlock: scrypt)") as number;
 console.log(`cold unlock costs ${(cold - vsw).toFixed(0)} ms more than a warm one`);
 console.log(`STS calls made by the cached runs: ${stsCallsDuringBench}`);
+for (const name of [
+  "vsw export (cached, keychain)",
+  "vsw export (cached, default → keychain)",
+  "vsw export (cached, pass)",
+]) {
+  const ms = m.get(name);
+  if (ms === undefined) console.log(`${name}: not measured (the store's tools are not installed)`);
+  else
+    console.log(
+      `ratio ${name} / node -e 0: ${(ms / node).toFixed(2)}  (file store: ${(vsw / node).toFixed(2)})`,
+    );
+}

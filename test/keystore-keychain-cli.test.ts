@@ -96,8 +96,8 @@ describe("the keychain through the CLI", () => {
       assert.ok(!listed.includes(world.secretAccessKey) && !listed.includes(token));
       // Nothing of the secret key or the session token in plain text in HOME, the keyring's dir or /tmp.
       for (const needle of [world.secretAccessKey, token]) {
-        const found = [home.dir, secrets.env.XDG_DATA_HOME as string, "/tmp", "/dev/shm"].flatMap((dir) =>
-          filesContaining(dir, needle),
+        const found: string[] = [home.dir, secrets.env.XDG_DATA_HOME as string, "/tmp", "/dev/shm"].flatMap(
+          (dir) => filesContaining(dir, needle),
         );
         assert.deepEqual(found, []);
       }
@@ -158,7 +158,7 @@ describe("the keychain through the CLI", () => {
         },
       });
       assert.equal(add.code, 0, add.stderr);
-      const env = { ...home.env, DBUS_SESSION_BUS_ADDRESS: secrets.address };
+      const env: NodeJS.ProcessEnv = { ...home.env, DBUS_SESSION_BUS_ADDRESS: secrets.address };
       delete env.VSW_KEYSTORE;
       const first = await runVsw(["list", "--credentials"], { env });
       assert.equal(first.stdout, "base\n");

@@ -116,7 +116,8 @@ export function createVsw(options: VswOptions): Vsw {
   const hooks = createHooks(options.onTap);
   const plugins: string[] = [];
   const opened = new Map<string, Keystore>();
-  const named = options.keystore ?? options.env.VSW_KEYSTORE;
+  // An empty VSW_KEYSTORE names nothing (`VSW_KEYSTORE= vsw …`).
+  const named = options.keystore || options.env.VSW_KEYSTORE || undefined;
   let choice: Promise<KeystoreChoice> | undefined;
   // Which keystore tap answered: the last one tapable started before the bail.
   let answering = "keystore";
