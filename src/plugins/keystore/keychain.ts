@@ -8,6 +8,7 @@
  * D-Bus (secret-service.ts): listing reads no secret and unlocks nothing, and a session's expiry is
  * an attribute of its own (`vsw-expires`), so expired sessions are found without reading one.
  */
+import { createRequire } from "node:module";
 import type { Env, Keystore, KeystoreItem, KeystoreStatus, VswPlugin } from "../../plugin.js";
 import { VswError } from "../../plugin.js";
 import {
@@ -243,8 +244,9 @@ function assertName(name: string): void {
 async function loadKeyring(platform: NodeJS.Platform): Promise<KeyringModule> {
   if (platform !== "linux" && platform !== "darwin" && platform !== "win32") throw unsupported(platform);
   try {
-    const module = (await import("@napi-rs/keyring")) as KeyringModule & { default?: KeyringModule };
-    return module.AsyncEntry ? module : (module.default as KeyringModule);
+    // require, not import(): the binding is CommonJS, and import() would run Node's CommonJS export
+    // scanner over it on every cached run (about 4 ms).
+    return createRequire(import.meta.url)("@napi-rs/keyring") as KeyringModule;
   } catch (error) {
     throw unsupported(platform, error);
   }
