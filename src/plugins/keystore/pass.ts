@@ -25,11 +25,28 @@ export function passKeystore(options: PassKeystoreOptions = {}): VswPlugin {
     name: NAME,
     apply(vsw) {
       let store: PassStore | undefined;
-      vsw.hooks.keystore.tap(NAME, (request) => {
-        if (request.name !== "pass") return undefined;
-        store ??= openPassStore({ ...options, env: vsw.env, childSecrets: vsw.childSecrets });
-        return store;
-      });
+      const open = () =>
+        (store ??= openPassStore({ ...options, env: vsw.env, childSecrets: vsw.childSecrets }));
+      vsw.hooks.keystore.tap(NAME, (request) => (request.name === "pass" ? open() : undefined));
+      // Offered, never chosen by itself (no rank): pass is the user's choice (--keystore pass).
+      vsw.hooks.keystores.tap(NAME, (list) => [
+        ...list,
+        {
+          name: "pass",
+          description: "pass password store (GPG)",
+          async probe() {
+            try {
+              const opened = open();
+              // Names only: file names under the store, no gpg.
+              const items = await opened.list();
+              return { usable: true, holdsItems: items.length > 0, reason: `in ${opened.storeDir}` };
+            } catch (error) {
+              const failure = error as { message: string; hint?: string; code?: string };
+              return { usable: false, reason: failure.message, hint: failure.hint, code: failure.code };
+            }
+          },
+        },
+      ]);
     },
   };
 }
