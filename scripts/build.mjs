@@ -36,7 +36,13 @@ const common = {
 };
 
 /** Lazily loaded libraries: module name → file under dist/vendor, and whether it has a default export. */
-const vendors = { yargs: "yargs", "@aws-sdk/client-sts": "client-sts", prompts: "prompts", chalk: "chalk" };
+const vendors = {
+  yargs: "yargs",
+  "@aws-sdk/client-sts": "client-sts",
+  prompts: "prompts",
+  chalk: "chalk",
+  jose: "jose",
+};
 const hasDefault = new Set(["yargs", "prompts", "chalk"]);
 
 // Each vendor library becomes one standalone ESM file.
@@ -63,7 +69,7 @@ rmSync(entries, { recursive: true, force: true });
 const vendorPlugin = {
   name: "vendor",
   setup(b) {
-    b.onResolve({ filter: /^(yargs|@aws-sdk\/client-sts|prompts|chalk)$/ }, (args) => ({
+    b.onResolve({ filter: /^(yargs|@aws-sdk\/client-sts|prompts|chalk|jose)$/ }, (args) => ({
       path: `./vendor/${vendors[args.path]}.js`,
       external: true,
     }));

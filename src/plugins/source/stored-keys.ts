@@ -1,5 +1,7 @@
-import type { VswPlugin } from "../../plugin.js";
+import { readFileSync } from "node:fs";
+import type { Env, VswPlugin } from "../../plugin.js";
 import { commandHint, keysItem, STAGE_DEFAULT, type StoredKeys, VswError } from "../../plugin.js";
+import { configPaths } from "../config/aws-config.js";
 
 const NAME = "source-stored-keys";
 
@@ -17,7 +19,11 @@ export function storedKeysSource(): VswPlugin {
             throw new VswError(
               "VSW_KEYS_NOT_FOUND",
               `Profile "${step.profile}" has no long-lived keys in the "${keystore.name}" keystore.`,
-              { hint: `Store them with: ${commandHint("vsw add", step.profile)}` },
+              {
+                hint: plainTextKeys(vsw.env, step.profile)
+                  ? `Its keys are in plain text in "${configPaths(vsw.env).credentialsFile}": move them with: ${commandHint("vsw import credentials-file --profile", step.profile)}`
+                  : `Store them with: ${commandHint("vsw add", step.profile)}`,
+              },
             );
           }
           const keys = JSON.parse(text) as StoredKeys;
@@ -26,4 +32,24 @@ export function storedKeysSource(): VswPlugin {
       );
     },
   };
+}
+
+/**
+ * Whether the credentials file's section `[profile]` sets `aws_access_key_id`: then the error says
+ * to run `vsw import credentials-file`. Read only on this error path, so the hot path pays nothing.
+ */
+function plainTextKeys(env: Env, profile: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(configPaths(env).credentialsFile, "utf8");
+  } catch {
+    return false;
+  }
+  let inSection = false;
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (t.startsWith("[")) inSection = t.endsWith("]") && t.slice(1, -1).trim() === profile;
+    else if (inSection && /^aws_access_key_id\s*[=:]\s*[^\s#;]/i.test(t)) return true;
+  }
+  return false;
 }
