@@ -109,6 +109,20 @@ describe("keychain keystore errors", () => {
     }
   });
 
+  test("a platform without a keychain binding: VSW_KEYCHAIN_UNSUPPORTED, and it is not offered as usable", async () => {
+    const keystore = openKeychainStore({ env: {}, platform: "aix" });
+    await assert.rejects(keystore.open(), (error: unknown) => {
+      assert.ok(isVswError(error, "VSW_KEYCHAIN_UNSUPPORTED"), String(error));
+      assert.match(error.message, /not supported on this platform \(aix /);
+      assert.match(error.hint ?? "", /--keystore file/);
+      return true;
+    });
+    await assert.rejects(keystore.get("keys/x"), (error: unknown) => isVswError(error, "VSW_KEYCHAIN_UNSUPPORTED"));
+    const status = await probeKeychain({ env: {}, platform: "aix" });
+    assert.equal(status.usable, false);
+    assert.equal(status.code, "VSW_KEYCHAIN_UNSUPPORTED");
+  });
+
   test("a bus without a Secret Service: VSW_KEYCHAIN_NO_SERVICE", async (t) => {
     if (!requireSecretService(t)) return;
     const world = await startSecretService({ daemon: false });
