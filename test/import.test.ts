@@ -28,11 +28,13 @@ import {
   makeHome,
   PASSPHRASE,
   ROOT,
+  requireTool,
   runVsw,
   VSW,
   type World,
   worldWithHome,
 } from "./helpers/harness.js";
+import { startTmux } from "./shell-support.js";
 
 const FIXTURES = join(ROOT, "test", "fixtures", "import");
 const INPUT = readFileSync(join(FIXTURES, "credentials"));
@@ -216,24 +218,40 @@ describe("vsw import credentials-file", () => {
         writeFileSync(home.env.AWS_SHARED_CREDENTIALS_FILE as string, input);
         return home;
       };
-      const started = Date.now();
-      const timing = fresh();
-      const full = await runVsw(["import", "credentials-file"], { env: timing.env });
-      assert.equal(full.code, 0, full.stderr);
-      const duration = Date.now() - started;
       const states = new Map<string, number>();
-      const rounds = 14;
-      for (let round = 0; round < rounds; round++) {
+      // Where each kill lands: once `stored` new items are in the store (the seed is one), then
+      // `extra` ms later; the last rounds also land between the last read-back and the rename, and
+      // during the rename. A round whose process finished first counts as "file rewritten".
+      const rounds: [stored: number, extra: number][] = [
+        [0, 0],
+        [1, 0],
+        [3, 0],
+        [6, 1],
+        [10, 0],
+        [14, 2],
+        [18, 0],
+        [22, 1],
+        [24, 0],
+        [24, 1],
+        [24, 3],
+        [24, 6],
+        [24, 12],
+      ];
+      for (const [round, [stored, extra]] of rounds.entries()) {
         const home = fresh();
-        // Most of a run is start-up and the keystore's unlock: the kills aim at its second half.
-        const delay = Math.round(duration * (0.35 + (0.75 * (round + 0.5)) / rounds));
+        const storeDir = join(home.dir, ".local", "share", "vsw");
+        const items = () =>
+          readdirSync(storeDir).filter((f) => f.endsWith(".item") && !f.startsWith(".")).length;
         const child = spawn(process.execPath, [VSW, "import", "credentials-file"], {
           env: home.env,
           stdio: "ignore",
         });
-        const killed = setTimeout(() => child.kill("SIGKILL"), delay);
-        await new Promise((done) => child.on("close", done));
-        clearTimeout(killed);
+        const closed = new Promise((done) => child.on("close", done));
+        while (child.exitCode === null && items() < 1 + stored)
+          await new Promise((next) => setImmediate(next));
+        if (extra > 0) await new Promise((next) => setTimeout(next, extra));
+        child.kill("SIGKILL");
+        await closed;
         const text = readFileSync(home.env.AWS_SHARED_CREDENTIALS_FILE as string, "utf8");
         assert.ok(text === input || text === final, `the file is whole (round ${round})`);
         const store = openFileStore({
@@ -259,6 +277,7 @@ describe("vsw import credentials-file", () => {
         assert.deepEqual(dotfiles, [], "no temp file left after the next run");
       }
       t.diagnostic(`states seen after a kill: ${JSON.stringify(Object.fromEntries(states))}`);
+      assert.ok(states.has("in both"), "some kills landed between the keystore writes and the rewrite");
     } finally {
       for (const home of homes) home.cleanup();
     }
@@ -459,6 +478,31 @@ describe("vsw import aws-vault", () => {
       assert.match(one.stdout, /The keys of "team\/ops" were already/);
     } finally {
       rmSync(broken);
+    }
+  });
+
+  test("without AWS_VAULT_FILE_PASSPHRASE the passphrase is asked on the terminal, hidden", async (t) => {
+    if (!requireTool(t, "tmux") || !requireTool(t, "bash")) return;
+    const tmux = startTmux();
+    try {
+      tmux.start("vsw-import", ["bash", "--norc", "--noprofile"], {
+        ...home.env,
+        PS1: "$ ",
+        TERM: "xterm-256color",
+      });
+      await tmux.waitFor("vsw-import", /\$ ?$/);
+      tmux.type(
+        "vsw-import",
+        `${process.execPath} ${VSW} import aws-vault --profile team/ops; echo "exit=$?"`,
+      );
+      await tmux.waitFor("vsw-import", /Passphrase of aws-vault's file store in ~\/vault-keys:/);
+      tmux.type("vsw-import", vaultPass);
+      const screen = await tmux.waitFor("vsw-import", /^exit=\d+$/m);
+      assert.match(screen, /^exit=0$/m);
+      assert.match(screen, /The keys of "team\/ops" were already in the file keystore/);
+      assert.equal(screen.includes(vaultPass), false, "the passphrase is not echoed");
+    } finally {
+      tmux.kill();
     }
   });
 });
