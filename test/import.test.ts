@@ -20,6 +20,7 @@ import {
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CompactEncrypt } from "jose";
+import { dropLines, emptiedHeaders, planCredentialsFile } from "../src/cli/import-credentials-plan.js";
 import { openFileStore } from "../src/plugins/keystore/file.js";
 import {
   closeWorld,
@@ -504,5 +505,41 @@ describe("vsw import aws-vault", () => {
     } finally {
       tmux.kill();
     }
+  });
+});
+
+describe("the credentials-file plan (pure)", () => {
+  const plan = (text: string) => planCredentialsFile(Buffer.from(text), "credentials");
+
+  test("a key written twice with different values is refused, with both lines named", () => {
+    const [p] = plan(
+      `[a]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\naws_secret_access_key = ${"s".repeat(40)}\n[a]\naws_access_key_id = AKIABBBBBBBBBBBBBBBB\n`,
+    );
+    assert.equal(p?.refuse, "it sets aws_access_key_id more than once with different values (lines 2, 5)");
+    assert.equal(p?.keys, undefined);
+  });
+
+  test("the same pair written twice moves once and both copies go", () => {
+    const text = `[a]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\naws_secret_access_key = ${"s".repeat(40)}\nregion = x\n`;
+    const [p] = plan(text);
+    assert.deepEqual([...(p?.lines ?? [])].sort(), [2, 3, 4]);
+    assert.equal(dropLines(Buffer.from(text), new Set(p?.lines)).toString(), "[a]\nregion = x\n");
+  });
+
+  test("an access key without its secret is refused; a section without keys is not listed", () => {
+    const found = plan("[a]\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\n[b]\nregion = x\n");
+    assert.deepEqual(
+      found.map((p) => [p.profile, p.refuse]),
+      [["a", "it sets aws_access_key_id but no aws_secret_access_key"]],
+    );
+  });
+
+  test("a header goes only with a section left without any key; a BOM on a dropped first line stays", () => {
+    const text = `\uFEFF[a]\r\naws_access_key_id = AKIAAAAAAAAAAAAAAAAA\r\naws_secret_access_key = ${"s".repeat(40)}\r\n# note\r\n`;
+    const bytes = Buffer.from(text);
+    const [p] = plan(text);
+    const lines = new Set(p?.lines);
+    for (const header of emptiedHeaders(bytes, "credentials", lines)) lines.add(header);
+    assert.equal(dropLines(bytes, lines).toString(), "\uFEFF# note\r\n");
   });
 });
