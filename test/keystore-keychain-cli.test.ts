@@ -167,6 +167,14 @@ describe("the keychain through the CLI", () => {
       const second = await runVsw(["list", "--credentials"], { env });
       assert.equal(second.stdout, "base\n");
       assert.equal(second.stderr, "", "said once");
+      // Named keychain: the missing keys are found in the file store, and the hint says so.
+      const named = await runVsw(["--keystore", "keychain", "export", "base"], { env });
+      assert.equal(named.code, 1);
+      assert.match(named.stderr, /has no long-lived keys in the "keychain" keystore/);
+      assert.match(
+        named.stderr,
+        /The file keystore holds them: use --keystore file, or move them with: vsw keystore migrate --from file --to keychain --profile base/,
+      );
     } finally {
       home.cleanup();
     }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { Env, VswPlugin } from "../../plugin.js";
+import type { Env, Vsw, VswPlugin } from "../../plugin.js";
 import { commandHint, keysItem, STAGE_DEFAULT, type StoredKeys, VswError } from "../../plugin.js";
 import { configPaths } from "../config/aws-config.js";
 
@@ -16,13 +16,19 @@ export function storedKeysSource(): VswPlugin {
           if (step.type !== "keys") return undefined;
           const text = await keystore.get(keysItem(step.profile));
           if (text === undefined) {
+            const item = keysItem(step.profile);
+            const elsewhere = plainTextKeys(vsw.env, step.profile)
+              ? undefined
+              : await otherStore(vsw, keystore.name, item);
             throw new VswError(
               "VSW_KEYS_NOT_FOUND",
               `Profile "${step.profile}" has no long-lived keys in the "${keystore.name}" keystore.`,
               {
                 hint: plainTextKeys(vsw.env, step.profile)
                   ? `Its keys are in plain text in "${configPaths(vsw.env).credentialsFile}": move them with: ${commandHint("vsw import credentials-file --profile", step.profile)}`
-                  : `Store them with: ${commandHint("vsw add", step.profile)}`,
+                  : elsewhere
+                    ? `The ${elsewhere} keystore holds them: use --keystore ${elsewhere}, or move them with: ${commandHint(`vsw keystore migrate --from ${elsewhere} --to ${keystore.name} --profile`, step.profile)}`
+                    : `Store them with: ${commandHint("vsw add", step.profile)}`,
               },
             );
           }
@@ -32,6 +38,23 @@ export function storedKeysSource(): VswPlugin {
       );
     },
   };
+}
+
+/**
+ * The name of another keystore that holds `item` (names only: no value read, nothing unlocked), so
+ * keys stored before the default changed are found; on this error path only.
+ */
+async function otherStore(vsw: Vsw, current: string, item: string): Promise<string | undefined> {
+  for (const descriptor of vsw.hooks.keystores.call([]) ?? []) {
+    if (descriptor.name === current) continue;
+    try {
+      const items = await vsw.keystore(descriptor.name).list(item);
+      if (items.some((i) => i.name === item)) return descriptor.name;
+    } catch {
+      // Not usable here: it holds nothing we can point at.
+    }
+  }
+  return undefined;
 }
 
 /**
