@@ -117,7 +117,9 @@ describe("keychain keystore errors", () => {
       assert.match(error.hint ?? "", /--keystore file/);
       return true;
     });
-    await assert.rejects(keystore.get("keys/x"), (error: unknown) => isVswError(error, "VSW_KEYCHAIN_UNSUPPORTED"));
+    await assert.rejects(keystore.get("keys/x"), (error: unknown) =>
+      isVswError(error, "VSW_KEYCHAIN_UNSUPPORTED"),
+    );
     const status = await probeKeychain({ env: {}, platform: "aix" });
     assert.equal(status.usable, false);
     assert.equal(status.code, "VSW_KEYCHAIN_UNSUPPORTED");
