@@ -8,13 +8,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Keystore, PlanStep } from "../src/core/types.js";
 import { createVsw } from "../src/core/vsw.js";
 import { keystoreCache } from "../src/plugins/cache/keystore-cache.js";
 import { ROOT, requireTool } from "./helpers/harness.js";
+import { filesContaining } from "./helpers/plaintext.js";
 import { requireSecretService } from "./helpers/secret-service.js";
 import { openStore, type StoreKind, type StoreWorld, startStore } from "./helpers/stores.js";
 
@@ -42,37 +42,6 @@ function child(world: StoreWorld, job: object) {
     (resolve) => proc.on("exit", (code, signal) => resolve({ code, signal, out, err })),
   );
   return { proc, done, output: () => out };
-}
-
-/** Files under `dir` (not following links) whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  const found: string[] = [];
-  const walk = (current: string) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(current);
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const file = join(current, entry);
-      let stat: ReturnType<typeof statSync>;
-      try {
-        stat = statSync(file, { throwIfNoEntry: false }) as ReturnType<typeof statSync>;
-      } catch {
-        continue;
-      }
-      if (!stat) continue;
-      if (stat.isDirectory()) walk(file);
-      else if (stat.isFile() && stat.size < 32 * 1024 * 1024) {
-        try {
-          if (readFileSync(file).includes(needle)) found.push(file);
-        } catch {}
-      }
-    }
-  };
-  walk(dir);
-  return found;
 }
 
 const kinds: StoreKind[] = ["file", "keychain", "pass"];

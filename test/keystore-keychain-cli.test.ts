@@ -5,10 +5,9 @@
  * keys kept as the default, and the locked-keyring and no-D-Bus errors read as a user reads them.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type Home, makeHome, runVsw, startWorld, type World } from "./helpers/harness.js";
+import { filesContaining } from "./helpers/plaintext.js";
 import {
   requireSecretService,
   type SecretServiceWorld,
@@ -23,27 +22,13 @@ function defaultHome(world: World, extra: Record<string, string> = {}): Home {
   return home;
 }
 
-function filesContaining(dir: string, needle: string): string[] {
-  const found: string[] = [];
-  const walk = (current: string) => {
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(current);
-    } catch {}
-    for (const entry of entries) {
-      const file = join(current, entry);
-      const stat = statSync(file, { throwIfNoEntry: false });
-      if (!stat) continue;
-      if (stat.isDirectory()) walk(file);
-      else if (stat.isFile() && stat.size < 32 * 1024 * 1024) {
-        try {
-          if (readFileSync(file).includes(needle)) found.push(file);
-        } catch {}
-      }
-    }
-  };
-  walk(dir);
-  return found;
+/** `vsw add base --env` with the world's keys; asserts it worked. */
+async function addBase(world: World, env: NodeJS.ProcessEnv) {
+  const add = await runVsw(["add", "base", "--env"], {
+    env: { ...env, AWS_ACCESS_KEY_ID: world.accessKeyId, AWS_SECRET_ACCESS_KEY: world.secretAccessKey },
+  });
+  assert.equal(add.code, 0, add.stderr);
+  return add;
 }
 
 describe("the keychain through the CLI", () => {
@@ -63,10 +48,7 @@ describe("the keychain through the CLI", () => {
     const home = defaultHome(world, { DBUS_SESSION_BUS_ADDRESS: secrets.address });
     try {
       const env = home.env;
-      const add = await runVsw(["add", "base", "--env"], {
-        env: { ...env, AWS_ACCESS_KEY_ID: world.accessKeyId, AWS_SECRET_ACCESS_KEY: world.secretAccessKey },
-      });
-      assert.equal(add.code, 0, add.stderr);
+      const add = await addBase(world, env);
       assert.match(add.stdout, /in the keychain keystore/);
       assert.equal(add.stderr, "", "no notice: the keychain is the first choice");
       const exec = await runVsw(
@@ -116,14 +98,7 @@ describe("the keychain through the CLI", () => {
     if (!secrets) return t.skip("no Secret Service");
     const home = defaultHome(world, { DBUS_SESSION_BUS_ADDRESS: secrets.address });
     try {
-      const add = await runVsw(["add", "base", "--env"], {
-        env: {
-          ...home.env,
-          AWS_ACCESS_KEY_ID: world.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: world.secretAccessKey,
-        },
-      });
-      assert.equal(add.code, 0, add.stderr);
+      await addBase(world, home.env);
       await secrets.lock();
       const exec = await runVsw(["export", "base", "--mfa-token", world.code()], { env: home.env });
       assert.equal(exec.code, 1);
@@ -150,14 +125,7 @@ describe("the keychain through the CLI", () => {
     const home = makeHome(); // VSW_KEYSTORE=file: keys go to the file store
     home.writeConfig(world.config);
     try {
-      const add = await runVsw(["add", "base", "--env"], {
-        env: {
-          ...home.env,
-          AWS_ACCESS_KEY_ID: world.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: world.secretAccessKey,
-        },
-      });
-      assert.equal(add.code, 0, add.stderr);
+      await addBase(world, home.env);
       const env: NodeJS.ProcessEnv = { ...home.env, DBUS_SESSION_BUS_ADDRESS: secrets.address };
       delete env.VSW_KEYSTORE;
       const first = await runVsw(["list", "--credentials"], { env });
@@ -186,13 +154,7 @@ describe("no keychain here", () => {
     const world = await startWorld();
     const home = defaultHome(world);
     try {
-      const env = {
-        ...home.env,
-        AWS_ACCESS_KEY_ID: world.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: world.secretAccessKey,
-      };
-      const add = await runVsw(["add", "base", "--env"], { env });
-      assert.equal(add.code, 0, add.stderr);
+      const add = await addBase(world, home.env);
       assert.match(add.stdout, /in the file keystore/);
       assert.match(add.stderr, /vsw uses the file keystore: the keychain keystore cannot be used here/);
       assert.match(add.stderr, /no D-Bus session bus/);

@@ -70,3 +70,17 @@ export function assertName(name: string, what = "Keystore item"): void {
     throw new VswError("VSW_USAGE", `${what} name must be a non-empty, well-formed string.`);
   }
 }
+
+/**
+ * Checks what `set` is handed, the same for every built-in keystore: a well-formed name, a string
+ * value and, when given, a finite expiry. Returns the expiry.
+ */
+export function assertItem(name: string, value: unknown, meta?: { expiresAt?: number }): number | undefined {
+  assertName(name);
+  if (typeof value !== "string") throw new VswError("VSW_USAGE", `Keystore item "${name}" must be a string.`);
+  const expiresAt = meta?.expiresAt;
+  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
+    throw new VswError("VSW_USAGE", `Keystore item "${name}" has an expiry that is not a number.`);
+  }
+  return expiresAt;
+}

@@ -9,7 +9,7 @@ import type { Env, Keystore, KeystoreItem, Terminal } from "../../plugin.js";
 import { VswError, withFileLock } from "../../plugin.js";
 import { openItem, parseItem, type ScryptCost, sealItem } from "./file-crypto.js";
 import { atomicWrite, cleanTemps, errorCode, fsyncDir, readIfExists, TEMP_PREFIX } from "./file-io.js";
-import { assertName, decodeName, encodeName, ITEM_SUFFIX, isHashed } from "./file-names.js";
+import { assertItem, assertName, decodeName, encodeName, ITEM_SUFFIX, isHashed } from "./file-names.js";
 import { assertNotOrphaned, forgetUnlock, META_FILE, STORE_LOCK, unlockStore } from "./file-open.js";
 
 /** Options of the `file` keystore (the plugin's options). */
@@ -117,13 +117,7 @@ export function openFileStore(options: FileStoreOptions = {}): FileStore {
       return value;
     },
     async set(name, value, meta) {
-      assertName(name);
-      if (typeof value !== "string")
-        throw new VswError("VSW_USAGE", `Keystore item "${name}" must be a string.`);
-      const expiresAt = meta?.expiresAt;
-      if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
-        throw new VswError("VSW_USAGE", `Keystore item "${name}" has an expiry that is not a number.`);
-      }
+      const expiresAt = assertItem(name, value, meta);
       const unlocked = await key();
       await underStoreLock(async () => {
         atomicWrite(itemFile(dir, name), JSON.stringify(sealItem(unlocked, name, value, expiresAt)));

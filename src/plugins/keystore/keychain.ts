@@ -11,6 +11,7 @@
 import { createRequire } from "node:module";
 import type { Env, Keystore, KeystoreItem, KeystoreStatus, VswPlugin } from "../../plugin.js";
 import { VswError } from "../../plugin.js";
+import { assertItem, assertName } from "./file-names.js";
 import {
   addAttributes,
   EXPIRES_ATTRIBUTE,
@@ -192,13 +193,7 @@ export function openKeychainStore(options: KeychainStoreOptions): Keystore {
       }
     },
     async set(name, value, meta) {
-      assertName(name);
-      if (typeof value !== "string")
-        throw new VswError("VSW_USAGE", `Keystore item "${name}" must be a string.`);
-      const expiresAt = meta?.expiresAt;
-      if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
-        throw new VswError("VSW_USAGE", `Keystore item "${name}" has an expiry that is not a number.`);
-      }
+      const expiresAt = assertItem(name, value, meta);
       try {
         await (await entry(name)).setPassword(value);
       } catch (error) {
@@ -232,12 +227,6 @@ export function openKeychainStore(options: KeychainStoreOptions): Keystore {
 function services(options: KeychainOptions): { keys: string; sessions: string } {
   const base = options.service ?? "vsw";
   return { keys: `${base}-keys`, sessions: `${base}-sessions` };
-}
-
-function assertName(name: string): void {
-  if (typeof name !== "string" || name === "" || Buffer.from(name, "utf8").toString("utf8") !== name) {
-    throw new VswError("VSW_USAGE", "Keystore item name must be a non-empty, well-formed string.");
-  }
 }
 
 /** Loads the native binding, or says the platform has none. */

@@ -36,6 +36,47 @@ export interface ListedItem {
   attributes: Map<string, string>;
 }
 
+/** `SearchItems(attributes)` of the Secret Service: the paths of the unlocked and of the locked items. */
+async function searchItems(
+  connection: DbusConnection,
+  attributes: ReadonlyMap<string, string>,
+  timeoutMs: number,
+): Promise<[string[], string[]]> {
+  return (await withTimeout(
+    connection.call({
+      destination: SECRETS,
+      path: SERVICE_PATH,
+      interface: SERVICE,
+      member: "SearchItems",
+      signature: "a{ss}",
+      body: [new Map(attributes)],
+    }),
+    timeoutMs,
+  )) as [string[], string[]];
+}
+
+/** A property of an object of the Secret Service (`Locked` of a collection, `Attributes` of an item). */
+async function getProperty(
+  connection: DbusConnection,
+  path: string,
+  iface: string,
+  name: string,
+  timeoutMs: number,
+): Promise<DbusValue | undefined> {
+  const [variant] = (await withTimeout(
+    connection.call({
+      destination: SECRETS,
+      path,
+      interface: PROPERTIES,
+      member: "Get",
+      signature: "ss",
+      body: [iface, name],
+    }),
+    timeoutMs,
+  )) as [Variant | undefined];
+  return variant?.value;
+}
+
 /** A connection to the Secret Service's bus, or why there is none. */
 async function connect(
   env: Env,
@@ -93,33 +134,13 @@ export async function probeSecretService(
       };
     }
     if (!alias || alias === "/") return { state: "no-collection" };
-    const [locked] = (await withTimeout(
-      connection.call({
-        destination: SECRETS,
-        path: alias,
-        interface: PROPERTIES,
-        member: "Get",
-        signature: "ss",
-        body: [COLLECTION, "Locked"],
-      }),
-      timeoutMs,
-    )) as [Variant];
+    const locked = await getProperty(connection, alias, COLLECTION, "Locked", timeoutMs);
     let items: number | undefined;
     for (const service of countServices) {
-      const [unlocked, hidden] = (await withTimeout(
-        connection.call({
-          destination: SECRETS,
-          path: SERVICE_PATH,
-          interface: SERVICE,
-          member: "SearchItems",
-          signature: "a{ss}",
-          body: [new Map([["service", service]])],
-        }),
-        timeoutMs,
-      )) as [string[], string[]];
+      const [unlocked, hidden] = await searchItems(connection, new Map([["service", service]]), timeoutMs);
       items = (items ?? 0) + unlocked.length + hidden.length;
     }
-    const ready: SecretServiceState = { state: "ready", collection: alias, locked: locked?.value === true };
+    const ready: SecretServiceState = { state: "ready", collection: alias, locked: locked === true };
     return items === undefined ? ready : { ...ready, items };
   } finally {
     connection.close();
@@ -139,43 +160,14 @@ export async function listItems(
   const connection = await connect(env, timeoutMs);
   if (!(connection instanceof DbusConnection)) throw new DbusError("vsw.NoBus", connection.detail);
   try {
-    const searches = await withTimeout(
-      Promise.all(
-        services.map((service) =>
-          connection.call({
-            destination: SECRETS,
-            path: SERVICE_PATH,
-            interface: SERVICE,
-            member: "SearchItems",
-            signature: "a{ss}",
-            body: [new Map([["service", service]])],
-          }),
-        ),
-      ),
-      timeoutMs,
+    const searches = await Promise.all(
+      services.map((service) => searchItems(connection, new Map([["service", service]]), timeoutMs)),
     );
-    const paths = [
-      ...new Set(searches.flatMap((reply) => [...(reply[0] as string[]), ...(reply[1] as string[])])),
-    ];
-    const replies = await withTimeout(
-      Promise.all(
-        paths.map((path) =>
-          connection.call({
-            destination: SECRETS,
-            path,
-            interface: PROPERTIES,
-            member: "Get",
-            signature: "ss",
-            body: [ITEM, "Attributes"],
-          }),
-        ),
-      ),
-      timeoutMs,
+    const paths = [...new Set(searches.flatMap(([unlocked, locked]) => [...unlocked, ...locked]))];
+    const attributes = await Promise.all(
+      paths.map((path) => getProperty(connection, path, ITEM, "Attributes", timeoutMs)),
     );
-    return paths.map((path, i) => ({
-      path,
-      attributes: stringMap((replies[i]?.[0] as Variant | undefined)?.value),
-    }));
+    return paths.map((path, i) => ({ path, attributes: stringMap(attributes[i]) }));
   } finally {
     connection.close();
   }
@@ -194,30 +186,9 @@ export async function addAttributes(
   const connection = await connect(env, timeoutMs);
   if (!(connection instanceof DbusConnection)) throw new DbusError("vsw.NoBus", connection.detail);
   try {
-    const [unlocked] = (await withTimeout(
-      connection.call({
-        destination: SECRETS,
-        path: SERVICE_PATH,
-        interface: SERVICE,
-        member: "SearchItems",
-        signature: "a{ss}",
-        body: [new Map(match)],
-      }),
-      timeoutMs,
-    )) as [string[], string[]];
+    const [unlocked] = await searchItems(connection, match, timeoutMs);
     for (const path of unlocked) {
-      const [current] = (await withTimeout(
-        connection.call({
-          destination: SECRETS,
-          path,
-          interface: PROPERTIES,
-          member: "Get",
-          signature: "ss",
-          body: [ITEM, "Attributes"],
-        }),
-        timeoutMs,
-      )) as [Variant];
-      const attributes = stringMap(current?.value);
+      const attributes = stringMap(await getProperty(connection, path, ITEM, "Attributes", timeoutMs));
       for (const [key, value] of extra) attributes.set(key, value);
       await withTimeout(
         connection.call({
