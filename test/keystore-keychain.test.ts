@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { isVswError } from "../src/core/errors.js";
-import { openKeychainStore, probeKeychain } from "../src/plugins/keystore/keychain.js";
+import { type KeyringModule, openKeychainStore, probeKeychain } from "../src/plugins/keystore/keychain.js";
 import {
   requireSecretService,
   type SecretServiceWorld,
@@ -107,6 +107,35 @@ describe("keychain keystore errors", () => {
     } finally {
       if (saved !== undefined) process.env.DBUS_SESSION_BUS_ADDRESS = saved;
     }
+  });
+
+  test("every entry is pinned to the Secret Service on Linux, so no D-Bus never means the kernel keyring", async () => {
+    // This machine's container blocks the kernel keyring, so the library's silent fallback cannot be
+    // shown here; what vsw asks of the library is recorded instead.
+    const seen: unknown[] = [];
+    class RecordingEntry {
+      constructor(service: string, account: string, options: unknown) {
+        seen.push({ service, account, options });
+      }
+      async getPassword() {
+        return "v";
+      }
+      async setPassword() {}
+      async deletePassword() {
+        return true;
+      }
+    }
+    const keyring = { AsyncEntry: RecordingEntry } as unknown as KeyringModule;
+    const keystore = openKeychainStore({ env: {}, keyring, platform: "linux" });
+    await keystore.get("keys/a");
+    await keystore.set("session/sts/a/-", "v");
+    await keystore.delete("keys/a");
+    const pinned = { linux: { store: "secret-service" } };
+    assert.deepEqual(seen, [
+      { service: "vsw-keys", account: "keys/a", options: pinned },
+      { service: "vsw-sessions", account: "session/sts/a/-", options: pinned },
+      { service: "vsw-keys", account: "keys/a", options: pinned },
+    ]);
   });
 
   test("a platform without a keychain binding: VSW_KEYCHAIN_UNSUPPORTED, and it is not offered as usable", async () => {

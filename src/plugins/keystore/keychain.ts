@@ -20,7 +20,7 @@ import {
   type SecretServiceState,
 } from "./secret-service.js";
 
-type KeyringModule = typeof import("@napi-rs/keyring");
+export type KeyringModule = typeof import("@napi-rs/keyring");
 
 const NAME = "keystore-keychain";
 /** Pinned on Linux: without it, no D-Bus means the kernel keyring, silently. */
@@ -39,6 +39,8 @@ export interface KeychainStoreOptions extends KeychainOptions {
   env: Env;
   /** Default `process.platform`. */
   platform?: NodeJS.Platform;
+  /** The binding (default `@napi-rs/keyring`); tests hand in one that records its calls. */
+  keyring?: KeyringModule;
 }
 
 /** The `keychain` plugin: answers `{ name: "keychain" }` and offers the keychain as the first default. */
@@ -99,8 +101,9 @@ export function openKeychainStore(options: KeychainStoreOptions): Keystore {
   const names = services(options);
   const serviceOf = (name: string) => (name.startsWith(SESSION_PREFIX) ? names.sessions : names.keys);
   let loaded: Promise<KeyringModule> | undefined;
+  const load = () => (options.keyring ? Promise.resolve(options.keyring) : loadKeyring(platform));
   const entry = async (name: string) => {
-    loaded ??= loadKeyring(platform);
+    loaded ??= load();
     const keyring = await loaded;
     return new keyring.AsyncEntry(serviceOf(name), name, ENTRY_OPTIONS);
   };
@@ -123,7 +126,7 @@ export function openKeychainStore(options: KeychainStoreOptions): Keystore {
     name: "keychain",
     async open() {
       if (platform !== "linux") {
-        loaded ??= loadKeyring(platform);
+        loaded ??= load();
         await loaded;
         return;
       }
@@ -166,7 +169,7 @@ export function openKeychainStore(options: KeychainStoreOptions): Keystore {
         }
       } else {
         // macOS and Windows: the library lists accounts only with their values; the values are dropped.
-        loaded ??= loadKeyring(platform);
+        loaded ??= load();
         const keyring = await loaded;
         for (const service of wanted) {
           let credentials: Array<{ account: string }>;
