@@ -56,6 +56,6 @@ export async function chooseDefaultKeystore(
   const topStatus = statuses[0] as KeystoreStatus;
   const notice = topStatus.usable
     ? `vsw uses the ${chosen.name} keystore, which holds your items; \`vsw keystore migrate --from ${chosen.name} --to ${top.name}\` moves them to the ${top.description}.`
-    : `vsw uses the ${chosen.name} keystore: the ${top.name} keystore cannot be used here (${(topStatus.reason ?? "not usable").replace(/\.$/, "")}). \`vsw keystore list\` says more.`;
+    : `vsw uses the ${chosen.name} keystore: the ${top.name} keystore cannot be used here: ${(topStatus.reason ?? "it is not usable").replace(/\.$/, "")}. \`vsw keystore list\` says more.`;
   return { name: chosen.name, how: "default", notice };
 }

@@ -82,16 +82,17 @@ export async function probeKeychain(options: KeychainStoreOptions): Promise<Keys
   const state = await probeSecretService(options.env, 1500, [services(options).keys]);
   if (state.state !== "ready") {
     const failure = stateError(state, "be used");
-    return { usable: false, reason: failure.message, hint: failure.hint, code: failure.code };
+    return { usable: false, reason: stateCause(state), hint: failure.hint, code: failure.code };
   }
   const holdsItems = state.items === undefined ? undefined : state.items > 0;
+  const keyring = `the "${state.collection.split("/").pop()}" keyring`;
   return state.locked
     ? {
         usable: true,
         holdsItems,
-        reason: `the keyring ${state.collection} is locked; it is unlocked when a command needs a key`,
+        reason: `${keyring} of the Secret Service is locked; it is unlocked when a command needs a key`,
       }
-    : { usable: true, holdsItems, reason: `the keyring ${state.collection} of the Secret Service` };
+    : { usable: true, holdsItems, reason: `${keyring} of the Secret Service` };
 }
 
 /** Opens (lazily: nothing is loaded or asked until a method runs) the keychain keystore. */
@@ -262,32 +263,35 @@ function lockedError(action: string): VswError {
   );
 }
 
-/** The error of a Secret Service that is not ready. */
-function stateError(state: Exclude<SecretServiceState, { state: "ready" }>, action: string): VswError {
+type NotReady = Exclude<SecretServiceState, { state: "ready" }>;
+
+/** Why a Secret Service that is not ready cannot be used, as a clause. */
+function stateCause(state: NotReady): string {
   switch (state.state) {
     case "no-dbus":
-      return new VswError(
-        "VSW_KEYCHAIN_NO_DBUS",
-        `The keychain cannot ${action}: there is no D-Bus session bus (${state.detail}).`,
-        {
-          hint: "Run vsw in a desktop session (over SSH, the keychain of the desktop is not reachable), or use --keystore file or pass.",
-        },
-      );
+      return `there is no D-Bus session bus (${state.detail})`;
     case "no-service":
-      return new VswError(
-        "VSW_KEYCHAIN_NO_SERVICE",
-        `The keychain cannot ${action}: no Secret Service runs on the D-Bus session bus (${state.detail}).`,
-        {
-          hint: "Start one (gnome-keyring-daemon --start --components=secrets, KeePassXC with Secret Service on, or KWallet), or use --keystore file.",
-        },
-      );
+      return `no Secret Service runs on the D-Bus session bus (${state.detail})`;
     case "no-collection":
-      return new VswError(
-        "VSW_KEYCHAIN_NO_COLLECTION",
-        `The keychain cannot ${action}: the Secret Service has no default keyring to keep items in.`,
-        {
-          hint: 'Create a keyring and make it the default (Passwords and Keys: File → New → Password Keyring, then "Set as default"), or use --keystore file.',
-        },
-      );
+      return "the Secret Service has no default keyring to keep items in";
+  }
+}
+
+/** The error of a Secret Service that is not ready. */
+function stateError(state: NotReady, action: string): VswError {
+  const message = `The keychain cannot ${action}: ${stateCause(state)}.`;
+  switch (state.state) {
+    case "no-dbus":
+      return new VswError("VSW_KEYCHAIN_NO_DBUS", message, {
+        hint: "Run vsw in a desktop session (over SSH, the keychain of the desktop is not reachable), or use --keystore file or pass.",
+      });
+    case "no-service":
+      return new VswError("VSW_KEYCHAIN_NO_SERVICE", message, {
+        hint: "Start one (gnome-keyring-daemon --start --components=secrets, KeePassXC with Secret Service on, or KWallet), or use --keystore file.",
+      });
+    case "no-collection":
+      return new VswError("VSW_KEYCHAIN_NO_COLLECTION", message, {
+        hint: 'Create a keyring and make it the default (Passwords and Keys: File → New → Password Keyring, then "Set as default"), or use --keystore file.',
+      });
   }
 }
