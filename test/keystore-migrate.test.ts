@@ -486,6 +486,7 @@ describe("vsw keystore migrate", () => {
       await file.set("keys/dev ü2", "k2");
       await file.set("keys/dev", "k3");
       await file.set("session/role/dev/-", "s3", { expiresAt: soon });
+      await file.set("totp/arn:x/mfa", "a plugin's own item");
       const r = await runVsw(
         ["keystore", "migrate", "--from", "file", "--to", "keychain", "--profile", "dev ü"],
         {
@@ -504,8 +505,14 @@ describe("vsw keystore migrate", () => {
       );
       assert.deepEqual(
         (await file.list()).map((i) => i.name),
-        ["keys/dev", "keys/dev ü2", "session/role/dev/-"],
+        ["keys/dev", "keys/dev ü2", "session/role/dev/-", "totp/arn:x/mfa"],
       );
+      // Without --profile every item moves, a plugin's own too (a TOTP secret must not stay behind).
+      const all = await runVsw(["keystore", "migrate", "--from", "file", "--to", "keychain"], { env: p.env });
+      assert.equal(all.code, 0, all.stderr);
+      assert.match(all.stdout, /^moved totp\/arn:x\/mfa$/m);
+      assert.deepEqual(await file.list(), []);
+      assert.equal(await p.store("keychain").get("totp/arn:x/mfa"), "a plugin's own item");
       const none = await runVsw(
         ["keystore", "migrate", "--from", "file", "--to", "keychain", "--profile", "nobody"],
         {
