@@ -54,7 +54,15 @@ export {
   STAGE_PREFLIGHT,
 } from "./core/stages.js";
 export type * from "./core/types.js";
-export type { ChildSecrets, Terminal, TerminalStreams, Vsw, VswOptions, VswPlugin } from "./core/vsw.js";
+export type {
+  ChildSecrets,
+  Terminal,
+  TerminalStreams,
+  Vsw,
+  VswOptions,
+  VswPlugin,
+  VswSettings,
+} from "./core/vsw.js";
 
 /** A plugin factory: its options (from `[plugin NAME]` of the vsw config) in, a plugin out. */
 export type VswPluginFactory<Options = Record<string, string>> = (options?: Options) => VswPlugin;

@@ -79,9 +79,11 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
   // The user's own AWS_REGION/AWS_PROFILE, not the previous switch's (variables.ts): a switch must not
   // depend on the ones before it.
   const env = userEnvironment(process.env);
+  const config = readVswConfig(env);
   const vsw = createVsw({
     env,
     keystore: args.keystore,
+    settings: config?.settings ?? {},
     // VSW_NO_PROMPT=1 (the shells' quiet auto-refresh, scripts): no prompt of any plugin, ever.
     terminal: env.VSW_NO_PROMPT === "1" ? undefined : devTty,
     // A warning may carry a profile name from the config: escaped like every message.
@@ -98,7 +100,7 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
   for (const plugin of builtinPlugins({ mfaToken: args.mfaToken })) {
     applied.push({ name: plugin.name, version, from: "built-in", hooks: tapped(() => vsw.use(plugin)) });
   }
-  for (const source of pluginSources(env, args.plugin)) {
+  for (const source of pluginSources(env, args.plugin, config)) {
     const { plugin, file, version } = await loadPlugin(source, env);
     const hooks = tapped(() => applyPlugin(vsw, plugin, source.spec));
     applied.push({
@@ -169,8 +171,11 @@ export function hasTeamPlugins(plugins: readonly string[] | undefined): boolean 
 }
 
 /** The team plugins to load, in order: the config file's, then `VSW_PLUGINS`, then `--plugin`. */
-function pluginSources(env: NodeJS.ProcessEnv, flags: readonly string[] | undefined): PluginSource[] {
-  const config = readVswConfig(env);
+function pluginSources(
+  env: NodeJS.ProcessEnv,
+  flags: readonly string[] | undefined,
+  config: VswConfigFile | undefined = readVswConfig(env),
+): PluginSource[] {
   const fromConfig = (config?.plugins ?? []).map(
     (entry): PluginSource => ({
       spec: entry.spec,

@@ -11,6 +11,10 @@
  * [plugin policy]
  * profiles = prod-*
  * hours = 08-19
+ *
+ * [vsw]
+ * keystore = pass                     ; below --keystore and VSW_KEYSTORE
+ * mfa_source = totp                   ; below a profile's mfa_source and VSW_MFA_SOURCE
  * ```
  *
  * Read on every command (one `open` when the file does not exist), so it stays a tiny parser with
@@ -19,6 +23,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { VswError } from "../core/errors.js";
+import type { VswSettings } from "../core/vsw.js";
 
 /** One `[plugins]` entry with its `[plugin NAME]` options. */
 export interface PluginEntry {
@@ -34,7 +39,15 @@ export interface PluginEntry {
 export interface VswConfigFile {
   file: string;
   plugins: PluginEntry[];
+  /** The `[vsw]` section: defaults below the environment and the profile. */
+  settings: VswSettings;
 }
+
+/** The keys `[vsw]` takes, and the setting each one fills. */
+const SETTINGS: Readonly<Record<string, keyof VswSettings>> = {
+  keystore: "keystore",
+  mfa_source: "mfaSource",
+};
 
 /**
  * Where the vsw config file is: `$XDG_CONFIG_HOME/vsw/config`, else `~/.config/vsw/config`.
@@ -71,12 +84,17 @@ export function readVswConfig(env: NodeJS.ProcessEnv): VswConfigFile | undefined
 export function parseVswConfig(text: string, file: string): VswConfigFile {
   const plugins: PluginEntry[] = [];
   const options = new Map<string, { values: Record<string, string>; line: number }>();
-  let section: { kind: "plugins" } | { kind: "plugin"; values: Record<string, string> } | undefined;
+  const settings: VswSettings = {};
+  let section:
+    | { kind: "plugins" }
+    | { kind: "vsw" }
+    | { kind: "plugin"; values: Record<string, string> }
+    | undefined;
   const fail = (line: number, what: string, hint?: string): never => {
     throw new VswError("VSW_CONFIG_INVALID", `The vsw config file "${file}" line ${line}: ${what}`, {
       hint:
         hint ??
-        "The format: a [plugins] section of NAME = PATH-OR-PACKAGE, and [plugin NAME] sections of options.",
+        "The format: a [plugins] section of NAME = PATH-OR-PACKAGE, [plugin NAME] sections of options, and a [vsw] section of settings (keystore, mfa_source).",
     });
   };
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
@@ -88,6 +106,10 @@ export function parseVswConfig(text: string, file: string): VswConfigFile {
       const name = header[1] as string;
       if (name === "plugins") {
         section = { kind: "plugins" };
+        continue;
+      }
+      if (name === "vsw") {
+        section = { kind: "vsw" };
         continue;
       }
       const plugin = /^plugin\s+(\S+)$/.exec(name);
@@ -105,7 +127,19 @@ export function parseVswConfig(text: string, file: string): VswConfigFile {
     if (!section) fail(number, `"${line}" comes before any section.`);
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
-    if (section?.kind === "plugins") {
+    if (section?.kind === "vsw") {
+      const setting = Object.hasOwn(SETTINGS, key) ? SETTINGS[key] : undefined;
+      if (!setting)
+        fail(
+          number,
+          `unknown setting "${key}" in [vsw].`,
+          `[vsw] takes: ${Object.keys(SETTINGS).join(", ")}.`,
+        );
+      if (settings[setting as keyof VswSettings] !== undefined)
+        fail(number, `setting "${key}" is set twice.`);
+      if (value === "") fail(number, `setting "${key}" has no value.`);
+      settings[setting as keyof VswSettings] = value;
+    } else if (section?.kind === "plugins") {
       if (plugins.some((p) => p.label === key)) fail(number, `plugin "${key}" is listed twice.`);
       if (value === "") fail(number, `plugin "${key}" names no path or package.`);
       plugins.push({ label: key, spec: value, options: {} });
@@ -119,7 +153,7 @@ export function parseVswConfig(text: string, file: string): VswConfigFile {
     if (!entry) fail(line, `"[plugin ${label}]" has options for a plugin that [plugins] does not list.`);
     (entry as PluginEntry).options = values;
   }
-  return { file, plugins };
+  return { file, plugins, settings };
 }
 
 /** The directory a config file's relative paths and packages are resolved from. */

@@ -25,6 +25,7 @@ import type {
   KeystoreDescriptor,
   KeystoreRequest,
   MfaRequest,
+  MfaSourceDescriptor,
   Plan,
   PlanContext,
   ResolvedCredentials,
@@ -93,6 +94,11 @@ export function createHooks(onTap?: (hookName: string) => void) {
      * not fire at once.
      */
     mfaToken: new AsyncSeriesBailHook<[MfaRequest], string | undefined>(["request"], "mfaToken"),
+    /**
+     * SyncWaterfallHook: the MFA sources plugins offer (`mfa_source` names one, `vsw plan` shows
+     * which answers). A tap returns the list with its own descriptor appended.
+     */
+    mfaSources: new SyncWaterfallHook<[MfaSourceDescriptor[]]>(["sources"], "mfaSources"),
     /**
      * AsyncSeriesBailHook: a cached result of a plan step that is still usable; `undefined` means
      * "nothing usable cached". Stages: STAGE_CACHE.

@@ -19,6 +19,13 @@ import type { Env } from "./types.js";
 export interface LockOptions {
   /** How long to wait for the lock before `VSW_KEYSTORE_LOCKED`. Default 120 s: the holder may be waiting for someone's MFA code. */
   timeoutMs?: number;
+  /**
+   * Called once when the lock has been waited for `waitNoticeMs` (default 1 s), with the holder's
+   * pid when known: say why this run waits ("another vsw is asking for the MFA code").
+   */
+  onWait?: (holderPid: number | undefined) => void;
+  /** When `onWait` is called. Default 1000 ms. */
+  waitNoticeMs?: number;
 }
 
 /** `vsw.lock`: runs `fn` holding the inter-process lock `name` (per user), and returns its result. */
@@ -32,6 +39,9 @@ export interface FileLockOptions {
   staleMs?: number;
   /** The lock's name in messages. */
   label: string;
+  /** See {@link LockOptions.onWait}. */
+  onWait?: (holderPid: number | undefined) => void;
+  waitNoticeMs?: number;
 }
 
 interface Holder {
@@ -82,7 +92,11 @@ export function namedLocks(dir: () => string): LockFunction {
     const file =
       plain.length <= MAX_PLAIN_NAME ? plain : `h-${createHash("sha256").update(name).digest("base64url")}`;
     const timeoutMs = options.timeoutMs ?? DEFAULT_NAMED_TIMEOUT_MS;
-    return withFileLock(path.join(where, `${file}.lock`), { timeoutMs, label: name }, fn);
+    return withFileLock(
+      path.join(where, `${file}.lock`),
+      { timeoutMs, label: name, onWait: options.onWait, waitNoticeMs: options.waitNoticeMs },
+      fn,
+    );
   };
 }
 /** Errors that mean no file can be written in the directory now. */
@@ -120,13 +134,19 @@ export async function withFileLock<T>(
 async function acquire(lockPath: string, options: FileLockOptions, staleMs: number): Promise<string> {
   const token = randomBytes(16).toString("hex");
   const body = JSON.stringify({ pid: process.pid, host: hostname(), token, time: Date.now() });
-  const deadline = Date.now() + options.timeoutMs;
+  const start = Date.now();
+  const deadline = start + options.timeoutMs;
+  let noticed = !options.onWait;
   let delay = 4;
   for (;;) {
     if (tryCreate(lockPath, body)) return token;
     const holder = readHolder(lockPath);
     if (holder && isStale(holder, staleMs) && breakStale(lockPath, staleMs)) continue;
     if (Date.now() >= deadline) throw lockedError(lockPath, options.label, holder);
+    if (!noticed && Date.now() - start >= (options.waitNoticeMs ?? 1000)) {
+      noticed = true;
+      options.onWait?.(typeof holder?.pid === "number" ? holder.pid : undefined);
+    }
     // Jitter keeps a herd of waiters from retrying in lockstep.
     await sleep(delay * (0.5 + Math.random()));
     delay = Math.min(delay * 2, 100);

@@ -3,13 +3,15 @@
  * which keystore, MFA source or STS client answers.
  */
 import { loadProfiles, type ProfileConfig, profileNames } from "./config.js";
-import { isVswError, VswError } from "./errors.js";
+import { commandHint, isVswError, VswError } from "./errors.js";
 import { keysItem, parseItem } from "./items.js";
+import { checkMfaChoice, chosenMfaSource } from "./mfa-source.js";
 import { inheritedRegion, resolvePlan } from "./resolve.js";
 import type {
   CacheRequest,
   Credentials,
   FormatRequest,
+  MfaRequest,
   Plan,
   PlanStep,
   PluginStep,
@@ -240,14 +242,7 @@ async function mint(
       const cached = await vsw.hooks.cachedSession.promise(request);
       if (cached) return cached;
     }
-    const mfaToken = step.mfaSerial
-      ? await vsw.hooks.mfaToken.promise({
-          profile: step.profile,
-          serial: step.mfaSerial,
-          mfaProcess: step.mfaProcess ?? null,
-          step,
-        })
-      : undefined;
+    const mfaToken = step.mfaSerial ? await vsw.hooks.mfaToken.promise(mfaRequest(vsw, step)) : undefined;
     if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken)) {
       // Refused before any STS call: a malformed code would only burn a request and read as "wrong".
       throw new VswError("VSW_MFA_INVALID_CODE", `The MFA code for "${step.mfaSerial}" must be 6 digits.`, {
@@ -259,7 +254,7 @@ async function mint(
         "VSW_MFA_REQUIRED",
         `Profile "${step.profile}" needs an MFA code and none was supplied.`,
         {
-          hint: "Pass --mfa-token CODE, set mfa_process in the profile, or run vsw on a terminal to be prompted.",
+          hint: `Pass --mfa-token CODE, run vsw on a terminal, or set a source that needs none: mfa_source = totp (after ${commandHint("vsw mfa add", step.profile)}), mfa_source = ykman, or mfa_process.`,
         },
       );
     }
@@ -271,7 +266,13 @@ async function mint(
   // Why a lock: two shells switching at once must share one MFA prompt and one mint (the second
   // finds the first's session in the cache). The lock is the core's, named per keystore.
   const lockName = `mint/${vsw.keystoreName}/${step.type}/${step.profile}`;
-  return step.mfaSerial ? vsw.lock(lockName, run) : run();
+  if (!step.mfaSerial) return run();
+  return vsw.lock(lockName, run, {
+    onWait: (pid) =>
+      vsw.warn(
+        `Waiting for another vsw${pid ? ` (pid ${pid})` : ""} that is getting the session of "${step.profile}" (it may be asking for the MFA code); this run then uses that session.`,
+      ),
+  });
 }
 
 function noAnswer(hook: string, step: PlanStep): VswError {
@@ -299,4 +300,21 @@ export async function formatCredentials(vsw: Vsw, format: string, request: Forma
     });
   }
   return text;
+}
+
+/**
+ * The `mfaToken` request of a step: its serial and `mfa_process`, the other `mfa_*` settings, and
+ * the source the user chose, checked against the sources plugins offer.
+ */
+export function mfaRequest(vsw: Vsw, step: SessionStep | PluginStep): MfaRequest {
+  const choice = chosenMfaSource(vsw, step.profile, step.mfaOptions);
+  checkMfaChoice(vsw, choice);
+  return {
+    profile: step.profile,
+    serial: step.mfaSerial as string,
+    mfaProcess: step.mfaProcess ?? null,
+    step,
+    source: choice?.name ?? null,
+    options: step.mfaOptions ?? {},
+  };
 }

@@ -61,7 +61,7 @@ interface Planner {
   region: string | null;
 }
 
-type Serial = { mfaSerial: string | null; mfaProcess: string | null };
+type Serial = { mfaSerial: string | null; mfaProcess: string | null; mfaOptions?: Record<string, string> };
 
 /**
  * The MFA serial of the step made for `profile`. Why: `--mfa-serial` and `AWS_MFA_SERIAL` set the
@@ -81,8 +81,23 @@ function serialFor(p: Planner, profile: ResolvedProfile): Serial {
   // Why: one device gives one kind of code. A role naming its source's serial (the usual aws-vault
   // layout) but no mfa_process of its own uses the source's, e.g. when it is assumed directly for > 1 h.
   const source = p.chain.source.values;
-  const inherited = source.mfa_serial === mfaSerial ? (source.mfa_process ?? null) : null;
-  return { mfaSerial, mfaProcess: profile.values.mfa_process ?? inherited };
+  const shared = source.mfa_serial === mfaSerial;
+  const inherited = shared ? (source.mfa_process ?? null) : null;
+  const mfaOptions = { ...(shared ? mfaSettings(source) : {}), ...mfaSettings(profile.values) };
+  return {
+    mfaSerial,
+    mfaProcess: profile.values.mfa_process ?? inherited,
+    ...(Object.keys(mfaOptions).length ? { mfaOptions } : {}),
+  };
+}
+
+/** The `mfa_*` settings of a profile other than `mfa_serial` and `mfa_process` (carried apart). */
+function mfaSettings(values: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter(
+      ([key]) => key.startsWith("mfa_") && key !== "mfa_serial" && key !== "mfa_process",
+    ),
+  );
 }
 
 /** Precedence for the last step: `--duration` > `duration_seconds` > 1 h; earlier steps skip the flag. */

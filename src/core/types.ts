@@ -64,6 +64,12 @@ export interface StsTarget {
   stsRegionalEndpoints: string | null;
   /** `mfa_process` command of the profile that declares the MFA serial, if any. */
   mfaProcess: string | null;
+  /**
+   * The other `mfa_*` settings of the profile that declares the MFA serial (`mfa_source`,
+   * `mfa_ykman_account`, a team plugin's own `mfa_acme_*`), with its source profile's when both
+   * name the same serial; absent when there are none. Handed to the MFA sources as `options`.
+   */
+  mfaOptions?: Record<string, string>;
 }
 
 /** An STS GetSessionToken call made with the previous step's credentials. */
@@ -111,6 +117,8 @@ export interface PluginStep {
   mfaSerial?: string | null;
   /** `mfa_process` handed to the `mfaToken` hook with `mfaSerial`. */
   mfaProcess?: string | null;
+  /** Other `mfa_*` settings handed to the `mfaToken` hook as `options` (see `StsTarget`). */
+  mfaOptions?: Record<string, string>;
   /** How long the session is asked for: a cached one minted for less is not reused. */
   durationSeconds?: number;
 }
@@ -155,6 +163,33 @@ export interface MfaRequest {
   mfaProcess: string | null;
   /** The session step the code is for (its endpoint and region), when the pipeline asks. */
   step?: SessionStep | PluginStep;
+  /**
+   * The MFA source the user chose: the profile's `mfa_source`, else `VSW_MFA_SOURCE`, else the vsw
+   * config file's `mfa_source`; `null` for "the first that can answer". A source answers only
+   * when it is the one chosen (or none is); `--mfa-token` answers always. The core has checked
+   * that some plugin offers it (the `mfaSources` hook).
+   */
+  source?: string | null;
+  /** The profile's other `mfa_*` settings (`mfa_ykman_account`, …); empty when none. */
+  options?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An MFA source as `vsw plan` shows it and `mfa_source` names it (the `mfaSources` hook). Its
+ * `mfaToken` tap does the work; this only says whether it would answer.
+ */
+export interface MfaSourceDescriptor {
+  /** The name `mfa_source` takes (`prompt`, `process`, `totp`, `ykman`). */
+  name: string;
+  /** A few words: what it is. */
+  description: string;
+  /** Where it stands when no source is chosen: lower asks first (flag 0, process 10, totp 20, ykman 30, prompt 100). */
+  order: number;
+  /**
+   * Whether it would answer `request` without being chosen; must not prompt, touch a device or
+   * read a secret (a keystore `list` is fine).
+   */
+  available(request: MfaRequest): boolean | Promise<boolean>;
 }
 
 /** Metadata of one keystore item; never contains the secret. */

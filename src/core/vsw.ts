@@ -41,6 +41,8 @@ export interface VswOptions {
   env: Env;
   /** Keystore name (`--keystore` / `VSW_KEYSTORE`), default `file`. */
   keystore?: string;
+  /** Settings of the vsw config file's `[vsw]` section. */
+  settings?: VswSettings;
   /** Wall clock in epoch milliseconds. */
   now?: () => number;
   /** Prompts go here. */
@@ -65,8 +67,18 @@ export interface ChildSecrets extends Iterable<string> {
   has(name: string): boolean;
 }
 
+/** Settings of the vsw config file (`[vsw]`): defaults below the environment and the profile. */
+export interface VswSettings {
+  /** `keystore`: the keystore when neither `--keystore` nor `VSW_KEYSTORE` names one. */
+  keystore?: string;
+  /** `mfa_source`: the MFA source when neither the profile nor `VSW_MFA_SOURCE` chooses one. */
+  mfaSource?: string;
+}
+
 export interface Vsw {
   readonly hooks: Hooks;
+  /** The vsw config file's `[vsw]` settings. */
+  readonly settings: Readonly<VswSettings>;
   readonly env: Env;
   readonly now: () => number;
   readonly terminal: Terminal;
@@ -117,7 +129,7 @@ export function createVsw(options: VswOptions): Vsw {
   const plugins: string[] = [];
   const opened = new Map<string, Keystore>();
   // An empty VSW_KEYSTORE names nothing (`VSW_KEYSTORE= vsw …`).
-  const named = options.keystore || options.env.VSW_KEYSTORE || undefined;
+  const named = options.keystore || options.env.VSW_KEYSTORE || options.settings?.keystore || undefined;
   let choice: Promise<KeystoreChoice> | undefined;
   // Which keystore tap answered: the last one tapable started before the bail.
   let answering = "keystore";
@@ -142,6 +154,7 @@ export function createVsw(options: VswOptions): Vsw {
   }
   const vsw: Vsw = {
     hooks,
+    settings: options.settings ?? {},
     env: options.env,
     now: options.now ?? Date.now,
     terminal: options.terminal ?? noTerminal,

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { sessionItem } from "../../core/items.js";
-import { buildPlan, loadInput } from "../../core/pipeline.js";
+import { predictMfaSource } from "../../core/mfa-source.js";
+import { buildPlan, loadInput, mfaRequest } from "../../core/pipeline.js";
 import { inheritedRegion } from "../../core/resolve.js";
 import type { Plan, PlanStep } from "../../core/types.js";
 import type { GlobalArgs, ProfileArgs } from "../context.js";
@@ -27,7 +28,21 @@ export async function runPlan(args: PlanArgs): Promise<void> {
   // Names and expiry times of cached items are readable without the passphrase.
   const items = await vsw.keystore().list();
   const expiry = new Map(items.map((item) => [item.name, item.expiresAt]));
-  process.stdout.write(renderPlan(plan, (step) => expiry.get(sessionItem(step)), vsw.now(), inherited));
+  // Which MFA source would answer each step that needs a code (none is asked: plan reads no secret).
+  const via = new Map<PlanStep, string | null>();
+  for (const step of plan.steps) {
+    if (step.type === "keys" || step.type === "credential_process" || !step.mfaSerial) continue;
+    via.set(step, (await predictMfaSource(vsw, mfaRequest(vsw, step))) ?? null);
+  }
+  process.stdout.write(
+    renderPlan(
+      plan,
+      (step) => expiry.get(sessionItem(step)),
+      vsw.now(),
+      inherited,
+      (step) => via.get(step),
+    ),
+  );
 }
 
 /** The text form of a plan, one numbered line a step. */
@@ -36,6 +51,7 @@ export function renderPlan(
   cachedUntil: (step: PlanStep) => number | undefined,
   now: number,
   inheritedRegion: string | null = null,
+  mfaVia: (step: PlanStep) => string | null | undefined = () => undefined,
 ): string {
   const region =
     plan.region ?? (inheritedRegion ? `${inheritedRegion}, from its source_profile chain` : "not set");
@@ -48,18 +64,25 @@ export function renderPlan(
     else if (step.type === "credential_process")
       text = `source   ${step.profile}   credential_process ${step.command}`;
     else if (step.type === "GetSessionToken")
-      text = `session  ${step.profile}   GetSessionToken${step.mfaSerial ? `  MFA ${step.mfaSerial}` : ""}  ${hours(step.durationSeconds)}`;
+      text = `session  ${step.profile}   GetSessionToken${mfa(step.mfaSerial, mfaVia(step))}  ${hours(step.durationSeconds)}`;
     else if (step.type !== "AssumeRole")
       // A plugin's own kind of step describes itself (types.ts: PluginStep.label).
       text = `step     ${step.profile}   ${step.label}`;
     else
-      text = `role     ${step.profile}   AssumeRole ${step.roleArn}${step.mfaSerial ? `  MFA ${step.mfaSerial}` : ""}  ${hours(step.durationSeconds)}${step.chained ? " (chained, ≤ 1 h)" : ""}`;
+      text = `role     ${step.profile}   AssumeRole ${step.roleArn}${mfa(step.mfaSerial, mfaVia(step))}  ${hours(step.durationSeconds)}${step.chained ? " (chained, ≤ 1 h)" : ""}`;
     const until = step.type === "keys" ? undefined : cachedUntil(step);
     if (until !== undefined && until > now) text += `  cached, ${Math.floor((until - now) / 60_000)}m left`;
     lines.push(`  ${n} ${text}`);
   });
   // Names, ARNs and commands come from the config: a control character in one is shown escaped.
   return `${lines.map(printable).join("\n")}\n`;
+}
+
+/** `  MFA serial via totp`; `null`: no source can answer here; `undefined`: not asked. */
+function mfa(serial: string | null, via: string | null | undefined): string {
+  if (!serial) return "";
+  if (via === undefined) return `  MFA ${serial}`;
+  return via === null ? `  MFA ${serial} (no MFA source can answer here)` : `  MFA ${serial} via ${via}`;
 }
 
 function hours(seconds: number): string {

@@ -111,7 +111,7 @@ function errnoCode(error: unknown): string | undefined {
 /**
  * What a cached session must have been minted for: what makes it different at AWS (kind, profile,
  * MFA serial, role ARN, external id, session name, tags, source identity, endpoint_url). Left out on
- * purpose: the duration (a profile reuses its 8 h GetSessionToken session minted to feed roles; the
+ * purpose: how the MFA code is obtained (mfa_process, mfa_source …), the duration (a profile reuses its 8 h GetSessionToken session minted to feed roles; the
  * pipeline checks what is left instead), and the region and `sts_regional_endpoints` (STS
  * credentials do not depend on where they were issued, so switching region must not ask for MFA).
  */
@@ -119,6 +119,7 @@ export function fingerprint(step: PlanStep): string {
   const {
     durationSeconds: _d,
     mfaProcess: _m,
+    mfaOptions: _o,
     region: _r,
     stsRegionalEndpoints: _e,
     stored: _s,
@@ -126,6 +127,7 @@ export function fingerprint(step: PlanStep): string {
   } = step as PlanStep & {
     durationSeconds?: number;
     mfaProcess?: string | null;
+    mfaOptions?: Record<string, string>;
     region?: string | null;
     stsRegionalEndpoints?: string | null;
     stored?: boolean;

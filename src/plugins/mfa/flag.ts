@@ -15,6 +15,11 @@ export function flagMfa(options: FlagMfaOptions = {}): VswPlugin {
     name: NAME,
     apply(vsw) {
       let token = options.token;
+      // Always first, whatever mfa_source says: a code typed on the command line is the user's choice for this run.
+      vsw.hooks.mfaSources.tap(NAME, (list) => [
+        ...list,
+        { name: "flag", description: "--mfa-token", order: 0, available: () => token !== undefined },
+      ]);
       vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_EXPLICIT }, async () => {
         // A code is single-use at AWS: hand it out once, then let the next source answer.
         const answer = token;

@@ -13,8 +13,22 @@ export function processMfa(): VswPlugin {
   return {
     name: NAME,
     apply(vsw) {
+      vsw.hooks.mfaSources.tap(NAME, (list) => [
+        ...list,
+        { name: "process", description: "mfa_process", order: 10, available: (r) => !!r.mfaProcess },
+      ]);
       vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async (request) => {
-        if (!request.mfaProcess) return undefined;
+        if (request.source && request.source !== "process") return undefined;
+        if (!request.mfaProcess) {
+          if (request.source !== "process") return undefined;
+          throw new VswError(
+            "VSW_CONFIG_INVALID",
+            `The MFA source of profile "${request.profile}" is "process", but it has no mfa_process.`,
+            {
+              hint: "Set mfa_process = COMMAND in the profile (a command that prints the code), or choose another mfa_source.",
+            },
+          );
+        }
         // The keystore's passphrase is vsw's secret: the one rule for children applies (child-env.ts).
         const { code, stdout } = await run(
           request.mfaProcess,

@@ -1,5 +1,5 @@
 import type { VswPlugin } from "../../plugin.js";
-import { STAGE_INTERACTIVE, VswError } from "../../plugin.js";
+import { commandHint, STAGE_INTERACTIVE, VswError } from "../../plugin.js";
 
 const NAME = "mfa-prompt";
 
@@ -11,14 +11,28 @@ export function promptMfa(): VswPlugin {
   return {
     name: NAME,
     apply(vsw) {
+      vsw.hooks.mfaSources.tap(NAME, (list) => [
+        ...list,
+        {
+          name: "prompt",
+          description: "asks on the terminal",
+          order: 100,
+          available: () => {
+            const terminal = vsw.terminal.open();
+            terminal?.close();
+            return terminal !== undefined;
+          },
+        },
+      ]);
       vsw.hooks.mfaToken.tapPromise({ name: NAME, stage: STAGE_INTERACTIVE }, async (request) => {
+        if (request.source && request.source !== "prompt") return undefined;
         const terminal = vsw.terminal.open();
         if (!terminal) {
           throw new VswError(
             "VSW_MFA_REQUIRED",
             `Profile "${request.profile}" needs an MFA code and there is no terminal to ask on.`,
             {
-              hint: "Pass --mfa-token CODE, or set mfa_process in the profile (e.g. a TOTP or YubiKey command).",
+              hint: `Pass --mfa-token CODE, or set a source that needs no terminal: mfa_source = totp (after ${commandHint("vsw mfa add", request.profile)}), mfa_source = ykman, or mfa_process.`,
             },
           );
         }
