@@ -18,6 +18,7 @@ export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
   keystore: ["file", "keychain", "pass"],
   "keystore-action": ["list", "migrate"],
   "import-source": ["credentials-file", "aws-vault"],
+  "mfa-action": ["add", "code", "remove", "list"],
 };
 
 /** Flags every command takes (yargs globals, plus --help). */
@@ -252,6 +253,21 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       "--profile": { describe: "Only this profile", value: "profile" },
       "--keep": { describe: "Keep a 0600 backup of the credentials file" },
     },
+  },
+  {
+    name: "mfa",
+    describe: "Keep TOTP secrets for MFA in the keystore, and show the MFA sources",
+    usage: "<action> [profile]",
+    help: "vsw mfa add PROFILE: keep the TOTP secret of PROFILE's MFA device in the keystore (typed hidden, or on stdin); code, remove, list",
+    examples: [
+      ["vsw mfa add base", "Type the base32 secret or otpauth:// URI of base's mfa_serial (hidden)"],
+      ["vsw mfa add base < secret.txt", "Read it from stdin instead (never from the command line)"],
+      ["vsw mfa code base", "Print the current code (for the console); vsw will not send it again"],
+      ["vsw mfa list", "Every profile with an MFA serial and the source that answers for it"],
+      ["vsw mfa remove base", "Forget the stored secret"],
+    ],
+    positionals: ["mfa-action", "profile"],
+    flags: { "--json": { describe: "Print JSON (list)" } },
   },
   {
     name: "init",

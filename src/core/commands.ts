@@ -16,6 +16,7 @@ export type ValueKind =
   | "keystore" // keystore names (file, keychain, pass)
   | "keystore-action" // what `vsw keystore` does: list, migrate
   | "import-source" // what `vsw import` reads: credentials-file, aws-vault
+  | "mfa-action" // what `vsw mfa` does: add, code, remove, list
   | "command" // a command line of its own: the shell's default completion
   | "free"; // anything: no candidates
 

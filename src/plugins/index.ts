@@ -13,6 +13,8 @@ import { passKeystore } from "./keystore/pass.js";
 import { flagMfa } from "./mfa/flag.js";
 import { processMfa } from "./mfa/process.js";
 import { promptMfa } from "./mfa/prompt.js";
+import { totpMfa } from "./mfa/totp.js";
+import { ykmanMfa } from "./mfa/ykman.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
 import { storedKeysSource } from "./source/stored-keys.js";
@@ -35,6 +37,8 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     keystoreCache(), // sessions cached in the keystore (stage CACHE)
     flagMfa({ token: options.mfaToken }), // --mfa-token
     processMfa(), // mfa_process
+    totpMfa(), // codes from a TOTP secret kept in the keystore (vsw mfa add)
+    ykmanMfa(), // codes from a YubiKey through ykman, for profiles configured to use it
     promptMfa(), // the TTY prompt, last (stage INTERACTIVE)
     stsSession(), // GetSessionToken / AssumeRole with the AWS SDK, loaded lazily
     envFormat(), // env: shell code for bash, zsh, sh, fish, pwsh

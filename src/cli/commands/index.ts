@@ -10,6 +10,7 @@ import { initCommand } from "./init.js";
 import { keystoreCommand } from "./keystore.js";
 import { listCommand } from "./list.js";
 import { lockCommand } from "./lock.js";
+import { mfaCommand } from "./mfa.js";
 import { offCommand } from "./off.js";
 import { pickCommand } from "./pick.js";
 import { planCommand } from "./plan.js";
@@ -30,6 +31,7 @@ export const commands = [
   lockCommand,
   keystoreCommand,
   importCommand,
+  mfaCommand,
   initCommand,
   offCommand,
   useCommand,
