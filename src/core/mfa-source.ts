@@ -40,7 +40,10 @@ export function mfaSources(vsw: Vsw): MfaSourceDescriptor[] {
 /** Refuses a choice no plugin offers, naming where it was made and what is known. */
 export function checkMfaChoice(vsw: Vsw, choice: MfaChoice | undefined): void {
   if (!choice) return;
-  const known = mfaSources(vsw).map((d) => d.name);
+  // `flag` is --mfa-token, given per run: not a source to choose in a config.
+  const known = mfaSources(vsw)
+    .map((d) => d.name)
+    .filter((name) => name !== "flag");
   if (known.includes(choice.name)) return;
   throw new VswError(
     "VSW_CONFIG_INVALID",
