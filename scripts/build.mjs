@@ -42,6 +42,7 @@ const vendors = {
   prompts: "prompts",
   chalk: "chalk",
   jose: "jose",
+  otpauth: "otpauth",
 };
 const hasDefault = new Set(["yargs", "prompts", "chalk"]);
 
@@ -69,7 +70,7 @@ rmSync(entries, { recursive: true, force: true });
 const vendorPlugin = {
   name: "vendor",
   setup(b) {
-    b.onResolve({ filter: /^(yargs|@aws-sdk\/client-sts|prompts|chalk|jose)$/ }, (args) => ({
+    b.onResolve({ filter: /^(yargs|@aws-sdk\/client-sts|prompts|chalk|jose|otpauth)$/ }, (args) => ({
       path: `./vendor/${vendors[args.path]}.js`,
       external: true,
     }));

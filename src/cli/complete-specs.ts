@@ -267,7 +267,10 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       ["vsw mfa remove base", "Forget the stored secret"],
     ],
     positionals: ["mfa-action", "profile"],
-    flags: { "--json": { describe: "Print JSON (list)" } },
+    flags: {
+      "--json": { describe: "Print JSON (list)" },
+      "--force": { describe: "Replace or remove a stored secret without asking (add, remove)" },
+    },
   },
   {
     name: "init",
