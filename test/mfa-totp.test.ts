@@ -287,7 +287,7 @@ describe("vsw mfa and the totp source against the STS emulator", () => {
     const home = makeHome();
     const config = world.config.replaceAll("arn:aws:iam::111111111111:mfa/me", serial);
     home.writeConfig(
-      `${config}\n[profile strict]\nsource_profile = base\nrole_arn = arn:aws:iam::222222222222:role/dev\nmfa_serial = ${serial}\nmfa_source = totp\nendpoint_url = ${world.emu.url}\n`,
+      `${config}\n[profile strict]\nsource_profile = base\nrole_arn = arn:aws:iam::222222222222:role/dev\nmfa_serial = ${serial}\nmfa_source = totp\nendpoint_url = ${world.emu.url}\n\n[profile plain]\nregion = eu-west-1\n`,
     );
     const device: Device = {
       serial,
@@ -413,8 +413,13 @@ describe("vsw mfa and the totp source against the STS emulator", () => {
       assert.match(empty.stderr, /Nothing came on stdin/);
       const forced = await vsw(device, ["mfa", "add", "base", "--force"], `${device.secret}\n`);
       assert.equal(forced.code, 0, forced.stderr);
-      const noMfa = await vsw(device, ["mfa", "add", "nosuch"], `${device.secret}\n`);
-      assert.equal(noMfa.code, 1);
+      const unknown = await vsw(device, ["mfa", "add", "nosuch"], `${device.secret}\n`);
+      assert.equal(unknown.code, 1);
+      const noMfa = await vsw(device, ["mfa", "add", "plain"], `${device.secret}\n`);
+      assert.match(
+        noMfa.stderr,
+        /Profile "plain" has no mfa_serial: it needs no MFA code\. \(VSW_TOTP_NO_SERIAL\)/,
+      );
       const remove = await vsw(device, ["mfa", "remove", "dev"]);
       assert.match(remove.stderr, /needs a confirmation on a terminal\. \(VSW_NO_TTY\)/);
       const removed = await vsw(device, ["mfa", "remove", "dev", "--force"]);
