@@ -1,13 +1,23 @@
-import type { VswPlugin } from "../../plugin.js";
+import type { MfaRequest, Vsw, VswPlugin } from "../../plugin.js";
 import { commandHint, STAGE_INTERACTIVE, VswError } from "../../plugin.js";
+import { childEnv } from "../child-env.js";
+import { askWithDialog, checkDialogChoice, findGuiDialog } from "./gui-prompt.js";
 
 const NAME = "mfa-prompt";
 
+/** Options of `promptMfa`. */
+export interface PromptMfaOptions {
+  /** The platform whose dialog program to use where there is no terminal; default `process.platform`. */
+  platform?: string;
+}
+
 /**
- * Asks for the code on the terminal (never stdout, so `eval "$(vsw env p)"` still prompts). The
- * last source: with no terminal it throws an error naming every way to supply a code.
+ * Asks for the code on the terminal (never stdout, so `eval "$(vsw env p)"` still prompts). With no
+ * terminal (an IDE calling `credential_process`), asks in a dialog (gui-prompt.ts) if the desktop
+ * has one. The last source: with neither it throws an error naming every way to supply a code.
  */
-export function promptMfa(): VswPlugin {
+export function promptMfa(options: PromptMfaOptions = {}): VswPlugin {
+  const platform = options.platform ?? process.platform;
   return {
     name: NAME,
     apply(vsw) {
@@ -15,12 +25,12 @@ export function promptMfa(): VswPlugin {
         ...list,
         {
           name: "prompt",
-          description: "asks on the terminal",
+          description: "asks on the terminal, or in a dialog where there is none",
           order: 100,
           available: () => {
             const terminal = vsw.terminal.open();
             terminal?.close();
-            return terminal !== undefined;
+            return terminal !== undefined || findGuiDialog(vsw.env, platform) !== undefined;
           },
         },
       ]);
@@ -28,13 +38,11 @@ export function promptMfa(): VswPlugin {
         if (request.source && request.source !== "prompt") return undefined;
         const terminal = vsw.terminal.open();
         if (!terminal) {
-          throw new VswError(
-            "VSW_MFA_REQUIRED",
-            `Profile "${request.profile}" needs an MFA code and there is no terminal to ask on.`,
-            {
-              hint: `Pass --mfa-token CODE, or set a source that needs no terminal: mfa_source = totp (after ${commandHint("vsw mfa add", request.profile)}), mfa_source = ykman, or mfa_process.`,
-            },
-          );
+          checkDialogChoice(vsw.env);
+          const dialog = findGuiDialog(vsw.env, platform);
+          if (!dialog) throw noPrompt(vsw, request);
+          // The dialog program is a child like any other: the one rule for children (child-env.ts).
+          return askWithDialog(dialog, request, childEnv(vsw.env, vsw.childSecrets));
         }
         try {
           // prompts is loaded only here: the cached hot path never pays for it.
@@ -67,4 +75,15 @@ export function promptMfa(): VswPlugin {
       });
     },
   };
+}
+
+/** The error when neither a terminal nor a dialog can ask: it names the sources that need neither. */
+function noPrompt(vsw: Vsw, request: MfaRequest): VswError {
+  const why =
+    vsw.env.VSW_NO_PROMPT === "1"
+      ? "prompts are turned off (VSW_NO_PROMPT=1)"
+      : "there is no terminal to ask on and no dialog to ask with (osascript on macOS; zenity or kdialog with a display elsewhere)";
+  return new VswError("VSW_MFA_REQUIRED", `Profile "${request.profile}" needs an MFA code and ${why}.`, {
+    hint: `Pass --mfa-token CODE, or set a source that needs no prompt: mfa_source = totp (after ${commandHint("vsw mfa add", request.profile)}), mfa_source = ykman, or mfa_process.`,
+  });
 }
