@@ -7,6 +7,7 @@ import { commandHint, isVswError, VswError } from "./errors.js";
 import { keysItem, parseItem } from "./items.js";
 import { checkMfaChoice, chosenMfaSource } from "./mfa-source.js";
 import { inheritedRegion, resolvePlan } from "./resolve.js";
+import { isSpent, markSpent, untilNextStep } from "./spent-codes.js";
 import type {
   CacheRequest,
   Credentials,
@@ -242,7 +243,24 @@ async function mint(
       const cached = await vsw.hooks.cachedSession.promise(request);
       if (cached) return cached;
     }
-    const mfaToken = step.mfaSerial ? await vsw.hooks.mfaToken.promise(mfaRequest(vsw, step)) : undefined;
+    if (!step.mfaSerial) return call(undefined);
+    // Under the serial's lock: runs minting different profiles with one device take turns, and a
+    // code already sent (by any run, from any source) is never sent again (spent-codes.ts).
+    const serial = step.mfaSerial;
+    return vsw.lock(`mfa/${serial}`, async () => {
+      let mfaToken = await vsw.hooks.mfaToken.promise(mfaRequest(vsw, step));
+      for (let tries = 0; mfaToken && isSpent(vsw.env, serial, mfaToken, vsw.now()) && tries < 2; tries++) {
+        const wait = untilNextStep(vsw.now()) + 1000;
+        vsw.warn(
+          `The MFA code for "${serial}" was already used (AWS accepts a code once); waiting ${Math.ceil(wait / 1000)} s for the next one.`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        mfaToken = await vsw.hooks.mfaToken.promise(mfaRequest(vsw, step));
+      }
+      return call(mfaToken);
+    });
+  };
+  const call = async (mfaToken: string | undefined) => {
     if (mfaToken !== undefined && !/^\d{6}$/.test(mfaToken)) {
       // Refused before any STS call: a malformed code would only burn a request and read as "wrong".
       throw new VswError("VSW_MFA_INVALID_CODE", `The MFA code for "${step.mfaSerial}" must be 6 digits.`, {
@@ -258,6 +276,8 @@ async function mint(
         },
       );
     }
+    // Sent is spent: AWS may have consumed the code even when the call fails.
+    if (mfaToken && step.mfaSerial) markSpent(vsw.env, step.mfaSerial, mfaToken, vsw.now());
     const credentials = await vsw.hooks.session.promise({ step, parent, mfaToken });
     if (!credentials) throw noAnswer("session", step);
     await vsw.hooks.sessionCreated.promise({ step, keystore, credentials });
