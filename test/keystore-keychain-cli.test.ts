@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type Home, makeHome, runVsw, startWorld, type World } from "./helpers/harness.js";
+import { addKeys, type Home, makeHome, runVsw, startWorld, type World } from "./helpers/harness.js";
 import { filesContaining } from "./helpers/plaintext.js";
 import {
   requireSecretService,
@@ -20,15 +20,6 @@ function defaultHome(world: World, extra: Record<string, string> = {}): Home {
   delete home.env.VSW_KEYSTORE;
   home.writeConfig(world.config);
   return home;
-}
-
-/** `vsw add base --env` with the world's keys; asserts it worked. */
-async function addBase(world: World, env: NodeJS.ProcessEnv) {
-  const add = await runVsw(["add", "base", "--env"], {
-    env: { ...env, AWS_ACCESS_KEY_ID: world.accessKeyId, AWS_SECRET_ACCESS_KEY: world.secretAccessKey },
-  });
-  assert.equal(add.code, 0, add.stderr);
-  return add;
 }
 
 describe("the keychain through the CLI", () => {
@@ -48,7 +39,7 @@ describe("the keychain through the CLI", () => {
     const home = defaultHome(world, { DBUS_SESSION_BUS_ADDRESS: secrets.address });
     try {
       const env = home.env;
-      const add = await addBase(world, env);
+      const add = await addKeys(env, world);
       assert.match(add.stdout, /in the keychain keystore/);
       assert.equal(add.stderr, "", "no notice: the keychain is the first choice");
       const exec = await runVsw(
@@ -98,7 +89,7 @@ describe("the keychain through the CLI", () => {
     if (!secrets) return t.skip("no Secret Service");
     const home = defaultHome(world, { DBUS_SESSION_BUS_ADDRESS: secrets.address });
     try {
-      await addBase(world, home.env);
+      await addKeys(home.env, world);
       await secrets.lock();
       const exec = await runVsw(["export", "base", "--mfa-token", world.code()], { env: home.env });
       assert.equal(exec.code, 1);
@@ -125,7 +116,7 @@ describe("the keychain through the CLI", () => {
     const home = makeHome(); // VSW_KEYSTORE=file: keys go to the file store
     home.writeConfig(world.config);
     try {
-      await addBase(world, home.env);
+      await addKeys(home.env, world);
       const env: NodeJS.ProcessEnv = { ...home.env, DBUS_SESSION_BUS_ADDRESS: secrets.address };
       delete env.VSW_KEYSTORE;
       const first = await runVsw(["list", "--credentials"], { env });
@@ -154,7 +145,7 @@ describe("no keychain here", () => {
     const world = await startWorld();
     const home = defaultHome(world);
     try {
-      const add = await addBase(world, home.env);
+      const add = await addKeys(home.env, world);
       assert.match(add.stdout, /in the file keystore/);
       assert.match(add.stderr, /vsw uses the file keystore: the keychain keystore cannot be used here/);
       assert.match(add.stderr, /no D-Bus session bus/);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import {
   addBaseKeys,
+  addKeys,
   type Home,
   MFA_SECRET,
   MFA_SERIAL,
@@ -178,14 +179,7 @@ mfa_process = ${mfaProcess}
 endpoint_url = ${world.emu.url}
 `,
     ));
-    const added = await runVsw(["add", "base2", "--env"], {
-      env: {
-        ...home.env,
-        AWS_ACCESS_KEY_ID: world.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: world.secretAccessKey,
-      },
-    });
-    assert.equal(added.code, 0, added.stderr);
+    await addKeys(home.env, world, "base2");
   });
   after(async () => {
     home.cleanup();

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { after, before, beforeEach, describe, type TestContext, test } from "node:test";
 import { dialogArgs, findGuiDialog } from "../src/plugins/mfa/gui-prompt.js";
 import {
+  addKeys,
   type Home,
   MFA_SERIAL,
   makeHome,
@@ -72,16 +73,7 @@ mfa_serial = ${HOSTILE_SERIAL}
 endpoint_url = ${world.emu.url}
 `,
     );
-    for (const profile of ["base", HOSTILE_PROFILE]) {
-      const added = await runVsw(["add", profile, "--env"], {
-        env: {
-          ...home.env,
-          AWS_ACCESS_KEY_ID: world.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: world.secretAccessKey,
-        },
-      });
-      assert.equal(added.code, 0, added.stderr);
-    }
+    for (const profile of ["base", HOSTILE_PROFILE]) await addKeys(home.env, world, profile);
   });
   after(async () => {
     home.cleanup();

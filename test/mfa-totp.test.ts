@@ -29,24 +29,8 @@ import {
   VSW,
   type World,
 } from "./helpers/harness.js";
+import { RFC6238_SEEDS, RFC6238_VECTORS } from "./helpers/rfc6238.js";
 import { startTmux } from "./shell-support.js";
-
-const ascii = (text: string) => base32Encode(Buffer.from(text, "ascii"));
-
-/** RFC 6238 Appendix B: the seeds (ASCII), the times and the 8-digit codes for each algorithm. */
-const RFC_SEEDS = {
-  SHA1: ascii("12345678901234567890"),
-  SHA256: ascii("12345678901234567890123456789012"),
-  SHA512: ascii("1234567890123456789012345678901234567890123456789012345678901234"),
-} as const;
-const RFC_VECTORS: Array<[number, string, string, string]> = [
-  [59, "94287082", "46119246", "90693936"],
-  [1111111109, "07081804", "68084774", "25091201"],
-  [1111111111, "14050471", "67062674", "99943326"],
-  [1234567890, "89005924", "91819424", "93441116"],
-  [2000000000, "69279037", "90698825", "38618901"],
-  [20000000000, "65353130", "77737706", "47863826"],
-];
 
 /** The error a call throws, or a failure when it throws none. */
 function thrown(fn: () => unknown): { code: string; message: string } {
@@ -63,10 +47,10 @@ describe("TOTP codes", () => {
   for (const algorithm of ["SHA1", "SHA256", "SHA512"] as const) {
     test(`the RFC 6238 ${algorithm} vectors come out of an otpauth URI with digits=8`, async () => {
       const settings = parseTotpInput(
-        `otpauth://totp/RFC:6238?secret=${RFC_SEEDS[algorithm]}&digits=8&algorithm=${algorithm}`,
+        `otpauth://totp/RFC:6238?secret=${RFC6238_SEEDS[algorithm]}&digits=8&algorithm=${algorithm}`,
       );
       const column = { SHA1: 1, SHA256: 2, SHA512: 3 }[algorithm];
-      for (const row of RFC_VECTORS) {
+      for (const row of RFC6238_VECTORS) {
         const [seconds] = row;
         const code = await totpCodeAt(settings, timeStep(seconds * 1000, settings.period));
         assert.equal(code, row[column], `${algorithm} at T=${seconds}`);

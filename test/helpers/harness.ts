@@ -178,12 +178,18 @@ endpoint_url = ${emu.url}
   };
 }
 
-/** Adds the world's keys for `base` to the home's keystore. */
-export async function addBaseKeys(home: Home, world: World): Promise<void> {
-  const result = await runVsw(["add", "base", "--env"], {
-    env: { ...home.env, AWS_ACCESS_KEY_ID: world.accessKeyId, AWS_SECRET_ACCESS_KEY: world.secretAccessKey },
+/** Stores the world's user keys under `profile` with `vsw add --env` in `env`; fails the test when it fails. */
+export async function addKeys(env: NodeJS.ProcessEnv, world: World, profile = "base"): Promise<RunResult> {
+  const result = await runVsw(["add", profile, "--env"], {
+    env: { ...env, AWS_ACCESS_KEY_ID: world.accessKeyId, AWS_SECRET_ACCESS_KEY: world.secretAccessKey },
   });
   if (result.code !== 0) throw new Error(`vsw add failed: ${result.stderr}`);
+  return result;
+}
+
+/** Adds the world's keys for `base` to the home's keystore. */
+export async function addBaseKeys(home: Home, world: World): Promise<void> {
+  await addKeys(home.env, world);
 }
 
 /** A world and a HOME holding its config and the base user's keys (`keys: false` leaves them out). */
