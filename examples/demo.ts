@@ -59,7 +59,9 @@ const env: NodeJS.ProcessEnv = {
   AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
   XDG_DATA_HOME: join(home, ".local", "share"),
   XDG_RUNTIME_DIR: runtime,
-  // The demo's keystore passphrase; a real user types it once per login session.
+  // The demo's own file keystore, named (never a keychain), and its passphrase; a real user types
+  // it once per login session.
+  VSW_KEYSTORE: "file",
   VSW_FILE_PASSPHRASE: "demo passphrase",
   AWS_ENDPOINT_URL_STS: emu.url,
   VSW_DEMO_TOTP_SECRET: secret,

@@ -7,7 +7,9 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { openKeychainStore } from "../src/plugins/keystore/keychain.js";
 import { makeHome, requireTool, run, runVsw, VSW } from "./helpers/harness.js";
+import { requireSecretService, startSecretService } from "./helpers/secret-service.js";
 
 const home = makeHome();
 after(() => home.cleanup());
@@ -113,4 +115,33 @@ test("vsw sandbox --help says how to use it in a plugin's own tests", async () =
   assert.match(r.stdout, /In a plugin's own tests/);
   assert.match(r.stdout, /vsw sandbox --print-env/);
   assert.match(r.stdout, /vsw sandbox --stop/);
+});
+
+test("on a desktop with a keychain, the sandbox keeps its keys in its own file keystore, never the user's keychain", async (t) => {
+  const bash = requireTool(t, "bash");
+  if (!bash || !requireSecretService(t)) return;
+  const secrets = await startSecretService();
+  try {
+    const env: NodeJS.ProcessEnv = { ...home.env, DBUS_SESSION_BUS_ADDRESS: secrets.address };
+    delete env.VSW_KEYSTORE;
+    const script = `set -e
+eval "$("${process.execPath}" "${VSW}" sandbox --print-env 2>/dev/null)"
+echo "keystore=$VSW_KEYSTORE"
+vsw exec dev -- sh -c 'echo "account=$VSW_ACCOUNT_ID"'
+eval "$(vsw sandbox --stop 2>/dev/null)"
+echo "after=\${VSW_KEYSTORE-unset}"
+`;
+    const r = await run(bash, ["-c", script], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^keystore=file$/m);
+    assert.match(r.stdout, /^account=222222222222$/m);
+    assert.match(r.stdout, /^after=unset$/m);
+    // Nothing of the sandbox went to the keychain.
+    process.env.DBUS_SESSION_BUS_ADDRESS = secrets.address;
+    const keychain = openKeychainStore({ env: secrets.env });
+    assert.deepEqual(await keychain.list(), []);
+  } finally {
+    delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    await secrets.close();
+  }
 });

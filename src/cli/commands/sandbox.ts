@@ -108,6 +108,9 @@ async function createSandbox(plugins: string[]): Promise<Sandbox> {
     const env: Record<string, string> = {
       AWS_CONFIG_FILE: config,
       AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
+      // The sandbox's own file keystore, named: never the user's keychain, which a desktop's
+      // D-Bus session would otherwise make the default.
+      VSW_KEYSTORE: "file",
       VSW_FILE_DIR: join(dir, "keystore"),
       VSW_LOCK_DIR: join(dir, "locks"),
       VSW_FILE_PASSPHRASE: PASSPHRASE,
@@ -252,6 +255,7 @@ function stopSandbox(shell: string | undefined): void {
   const names = [
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
+    "VSW_KEYSTORE",
     "VSW_FILE_DIR",
     "VSW_LOCK_DIR",
     "VSW_FILE_PASSPHRASE",
@@ -360,7 +364,7 @@ export const sandboxCommand: CommandModule<GlobalArgs, SandboxArgs> = {
   eval "$(npx vsw sandbox --print-env)"
   vsw --plugin "$PWD/index.mjs" exec dev -- aws sts get-caller-identity
   eval "$(vsw sandbox --stop)"
-The sandbox sets AWS_CONFIG_FILE (profiles base, dev, staging, prod with endpoint_url at the emulator), VSW_FILE_DIR, VSW_LOCK_DIR, VSW_FILE_PASSPHRASE=sandbox, VSW_SANDBOX (its directory) and VSW_SANDBOX_URL (the emulator). MFA codes come from mfa_process; --plugin and VSW_PLUGINS carry into the sandbox.`,
+The sandbox sets AWS_CONFIG_FILE (profiles base, dev, staging, prod with endpoint_url at the emulator), VSW_KEYSTORE=file, VSW_FILE_DIR, VSW_LOCK_DIR, VSW_FILE_PASSPHRASE=sandbox, VSW_SANDBOX (its directory) and VSW_SANDBOX_URL (the emulator). MFA codes come from mfa_process; --plugin and VSW_PLUGINS carry into the sandbox.`,
       ) as unknown as Argv<SandboxArgs>,
   handler: runSandbox,
 };
