@@ -39,6 +39,7 @@ export {
   type StoredSession,
   sessionItem,
 } from "./core/items.js";
+export type { KeystoreChoice } from "./core/keystore-choice.js";
 export {
   type FileLockOptions,
   type LockFunction,
