@@ -136,6 +136,7 @@ describe("choosing the MFA source", () => {
     const list = await runVsw(["keystore", "list", "--json"], { env });
     assert.equal(list.code, 0, list.stderr);
     assert.equal(JSON.parse(list.stdout).default.name, "pass");
+    assert.equal(JSON.parse(list.stdout).default.how, "the vsw config file");
     const named = await runVsw(["--keystore", "file", "keystore", "list", "--json"], { env });
     assert.equal(JSON.parse(named.stdout).default.name, "file");
     vswConfig("");

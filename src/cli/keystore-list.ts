@@ -46,7 +46,7 @@ export interface ListedKeystore {
 /** How this run's keystore was chosen. */
 export interface DefaultKeystore {
   name: string;
-  how: "--keystore" | "VSW_KEYSTORE" | "automatic";
+  how: "--keystore" | "VSW_KEYSTORE" | "the vsw config file" | "automatic";
   /** Whether a plugin answers that name (a named store may be unknown). */
   known: boolean;
   /** Why the automatic choice is not the first preference; `null` otherwise. */
@@ -57,7 +57,13 @@ export interface DefaultKeystore {
 export async function runKeystoreList(vsw: Vsw, args: GlobalArgs & { json?: boolean | undefined }) {
   const choice = await vsw.chooseKeystore();
   const how: DefaultKeystore["how"] =
-    choice.how === "default" ? "automatic" : args.keystore ? "--keystore" : "VSW_KEYSTORE";
+    choice.how === "default"
+      ? "automatic"
+      : args.keystore
+        ? "--keystore"
+        : vsw.env.VSW_KEYSTORE
+          ? "VSW_KEYSTORE"
+          : "the vsw config file";
   const described = rankOrder(vsw.hooks.keystores.call([]) ?? []);
   // Keystores a plugin answers on the `keystore` hook without describing itself still show, unchecked.
   const names = new Set(described.map((d) => d.name));
