@@ -3,12 +3,16 @@
  * session, side by side in one run with `node -e 0` and with the AWS CLI v2's
  * `configure export-credentials` on a static profile (when /usr/bin/aws is there). Runs are
  * interleaved so machine noise hits all of them alike; the ratios are what count.
- * Targets: cached export ≤ 1.5 × node -e 0, and ≥ 4 × faster than the AWS CLI v2.
+ * Targets (issue 11): cached export ≤ 1.5 × node -e 0; with a 5,000-profile config ≤ 1.2 × with a
+ * 10-profile one; Tab completion (`vsw __complete`) ≤ 1.5 × node -e 0; ≥ 4 × faster than the AWS
+ * CLI v2; peak RSS of the cached export ≤ 60 MiB. Every command runs without NODE_EXTRA_CA_CERTS
+ * (the harness's environments hold only what a test names).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addBaseKeys, makeHome, runVsw, startWorld, VSW } from "../test/helpers/harness.js";
+import { addBaseKeys, MFA_SERIAL, makeHome, runVsw, startWorld, VSW } from "../test/helpers/harness.js";
 import { startPassWorld } from "../test/helpers/pass-world.js";
 import { startSecretService } from "../test/helpers/secret-service.js";
 
@@ -36,6 +40,12 @@ const cases: Case[] = [
     args: [VSW, "export", "dev", "--format", "env"],
   },
 ];
+// Tab: what the bash wrapper runs for `vsw export d<Tab>`.
+cases.push({
+  name: "vsw __complete (Tab)",
+  file: process.execPath,
+  args: [VSW, "__complete", "--quoted", "--", "export", "d"],
+});
 const aws = "/usr/bin/aws";
 if (existsSync(aws)) {
   cases.push({
@@ -57,9 +67,9 @@ cases.push({
 // GPG key), when those are installed: each with its own HOME and a session minted first.
 const extraHomes: Array<{ cleanup(): void }> = [];
 const closers: Array<() => Promise<void>> = [];
-async function storeCase(name: string, env: Record<string, string>): Promise<void> {
+async function storeCase(name: string, env: Record<string, string>, config = world.config): Promise<void> {
   const other = makeHome(env);
-  other.writeConfig(world.config);
+  other.writeConfig(config);
   extraHomes.push(other);
   await addBaseKeys(other, world);
   const minted = await runVsw(["export", "dev", "--format", "env", "--mfa-token", world.code()], {
@@ -72,6 +82,19 @@ async function storeCase(name: string, env: Record<string, string>): Promise<voi
     args: [VSW, "export", "dev", "--format", "env"],
     env: other.env,
   });
+}
+// Config size: the same cached export with 10 profiles and with 5,000 (roles of base).
+const profiles = (n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `\n[profile role-${i}]\nsource_profile = base\nrole_arn = arn:aws:iam::222222222222:role/r${i}\nmfa_serial = ${MFA_SERIAL}\nregion = eu-west-1\n`,
+  ).join("");
+for (const [name, count] of [
+  ["vsw export (cached, 10 profiles)", 7],
+  ["vsw export (cached, 5,000 profiles)", 4997],
+] as const) {
+  await storeCase(name, {}, world.config + profiles(count));
 }
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 if (has("gnome-keyring-daemon") && has("dbus-run-session")) {
@@ -112,6 +135,21 @@ for (let i = 0; i < rounds; i++) {
   }
 }
 const stsCallsDuringBench = world.emu.calls.length - callsBefore;
+// Peak RSS of the cached export, read by the process itself at exit (a preload writes it to a file).
+const rssDir = mkdtempSync(join(tmpdir(), "vsw-bench-rss-"));
+const rssFile = join(rssDir, "rss");
+writeFileSync(
+  join(rssDir, "rss.cjs"),
+  `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`,
+);
+const rssKiB: number[] = [];
+for (let i = 0; i < 5; i++) {
+  spawnSync(process.execPath, ["-r", join(rssDir, "rss.cjs"), VSW, "export", "dev", "--format", "env"], {
+    env: home.env,
+  });
+  rssKiB.push(Number(readFileSync(rssFile, "utf8")));
+}
+rmSync(rssDir, { recursive: true, force: true });
 await world.emu.close();
 home.cleanup();
 for (const other of extraHomes) other.cleanup();
@@ -133,6 +171,13 @@ else console.log("aws CLI v2 not at /usr/bin/aws: ratio against it not measured"
 const cold = m.get("vsw export (cached, cold unlock: scrypt)") as number;
 console.log(`cold unlock costs ${(cold - vsw).toFixed(0)} ms more than a warm one`);
 console.log(`STS calls made by the cached runs: ${stsCallsDuringBench}`);
+const ten = m.get("vsw export (cached, 10 profiles)") as number;
+const big = m.get("vsw export (cached, 5,000 profiles)") as number;
+console.log(`ratio 5,000 profiles / 10 profiles:  ${(big / ten).toFixed(2)}  (target ≤ 1.20)`);
+const tab = m.get("vsw __complete (Tab)") as number;
+console.log(`ratio vsw __complete / node -e 0:    ${(tab / node).toFixed(2)}  (target ≤ 1.50)`);
+const rss = median(rssKiB) / 1024;
+console.log(`peak RSS of the cached export:       ${rss.toFixed(1)} MiB  (target ≤ 60)`);
 for (const name of [
   "vsw export (cached, keychain)",
   "vsw export (cached, default → keychain)",
