@@ -44,6 +44,7 @@ export {
   type FileLockOptions,
   type LockFunction,
   type LockOptions,
+  stateDir,
   withFileLock,
 } from "./core/lock.js";
 export {

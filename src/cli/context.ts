@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { assertApiVersion } from "../core/api-version.js";
 import { parseDuration } from "../core/duration.js";
 import { isVswError, VswError } from "../core/errors.js";
+import { stateDir } from "../core/lock.js";
 import type { ResolveFlags } from "../core/types.js";
 import { createVsw, type Vsw, type VswPlugin } from "../core/vsw.js";
 import { userEnvironment } from "../plugins/format/variables.js";
@@ -124,14 +125,9 @@ export async function buildVsw(args: GlobalArgs & { mfaToken?: string | undefine
  * read-only home repeats the notice rather than failing the command.
  */
 function noticeOnce(env: Readonly<Record<string, string | undefined>>, text: string): void {
-  const state =
-    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
-      ? env.XDG_STATE_HOME
-      : env.HOME
-        ? join(env.HOME, ".local", "state")
-        : undefined;
+  const state = stateDir(env);
   const marker = state
-    ? join(state, "vsw", "notices", createHash("sha256").update(text).digest("hex").slice(0, 16))
+    ? join(state, "notices", createHash("sha256").update(text).digest("hex").slice(0, 16))
     : undefined;
   if (marker && existsSync(marker)) return;
   process.stderr.write(`vsw: ${printable(text)}\n`);

@@ -59,16 +59,24 @@ const TEMP_PREFIX = ".tmp-";
 const MAX_PLAIN_NAME = 120;
 
 /**
+ * vsw's state directory: `$XDG_STATE_HOME/vsw`, else `$HOME/.local/state/vsw` (the XDG spec says a
+ * relative XDG_STATE_HOME is invalid and must be ignored); `undefined` without HOME. Locks, the
+ * codes already sent, one-time notices and plugins' own state (TOTP steps) live below it.
+ */
+export function stateDir(env: Env): string | undefined {
+  if (env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)) return path.join(env.XDG_STATE_HOME, "vsw");
+  return env.HOME ? path.join(env.HOME, ".local", "state", "vsw") : undefined;
+}
+
+/**
  * The directory of named locks: `VSW_LOCK_DIR` > `$XDG_STATE_HOME/vsw/locks` >
  * `$HOME/.local/state/vsw/locks`. Why state and not the runtime dir: a lock must be per user and
  * per HOME (two HOMEs are two sets of keystores), and the XDG spec puts such files in state.
  */
 export function lockDir(env: Env): string {
   if (env.VSW_LOCK_DIR) return path.resolve(env.VSW_LOCK_DIR);
-  // The XDG spec says a relative XDG_STATE_HOME is invalid and must be ignored.
-  if (env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME))
-    return path.join(env.XDG_STATE_HOME, "vsw", "locks");
-  if (env.HOME) return path.join(env.HOME, ".local", "state", "vsw", "locks");
+  const state = stateDir(env);
+  if (state) return path.join(state, "locks");
   throw new VswError("VSW_CONFIG_INVALID", "vsw has no directory for its locks: HOME is not set.", {
     hint: "Set VSW_LOCK_DIR to a directory of your own.",
   });

@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { stateDir } from "./lock.js";
 import type { Env } from "./types.js";
 
 /** How long a sent code is remembered: the ±1 step window AWS accepts, with room to spare. */
@@ -21,13 +22,8 @@ interface SpentFile {
 }
 
 function fileOf(env: Env): string | undefined {
-  const state =
-    env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)
-      ? env.XDG_STATE_HOME
-      : env.HOME
-        ? path.join(env.HOME, ".local", "state")
-        : undefined;
-  return state && path.join(state, "vsw", "mfa-spent.json");
+  const state = stateDir(env);
+  return state && path.join(state, "mfa-spent.json");
 }
 
 function read(file: string, now: number): SpentFile {

@@ -11,11 +11,12 @@
  * written atomically (temp file, rename). The read-compare-write runs under `vsw.lock("totp/" +
  * serial)`, so two runs (two profiles sharing the serial, or the same one twice) never get one step.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Env, Vsw } from "../../plugin.js";
-import { VswError } from "../../plugin.js";
+import { stateDir, VswError } from "../../plugin.js";
+import { atomicWrite, readIfExists } from "../keystore/file-io.js";
 import { timeStep, totpCodeAt } from "./totp-code.js";
 import type { TotpSettings } from "./totp-secret.js";
 
@@ -93,14 +94,12 @@ export async function spendTotpCode(
 
 /** The state file of `serial` (named by a hash: an ARN holds `/` and `:`). */
 export function stepFile(env: Env, serial: string): string {
-  return path.join(stateDir(env), `${createHash("sha256").update(serial).digest("hex").slice(0, 32)}.json`);
+  return path.join(totpDir(env), `${createHash("sha256").update(serial).digest("hex").slice(0, 32)}.json`);
 }
 
-function stateDir(env: Env): string {
-  // The XDG spec says a relative XDG_STATE_HOME is invalid and must be ignored.
-  if (env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME))
-    return path.join(env.XDG_STATE_HOME, "vsw", "totp");
-  if (env.HOME) return path.join(env.HOME, ".local", "state", "vsw", "totp");
+function totpDir(env: Env): string {
+  const state = stateDir(env);
+  if (state) return path.join(state, "totp");
   throw new VswError("VSW_CONFIG_INVALID", "vsw has no directory for its TOTP state: HOME is not set.", {
     hint: "Set HOME or XDG_STATE_HOME.",
   });
@@ -108,13 +107,8 @@ function stateDir(env: Env): string {
 
 /** The used step of `serial`; `undefined` when none is recorded, `null` when the file is damaged. */
 function readUsed(file: string, serial: string): UsedStep | undefined | null {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = readIfExists(file);
+  if (text === undefined) return undefined;
   try {
     const data = JSON.parse(text) as Partial<UsedStep>;
     if (
@@ -130,14 +124,7 @@ function readUsed(file: string, serial: string): UsedStep | undefined | null {
 }
 
 function writeUsed(file: string, used: UsedStep): void {
-  const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const temp = path.join(dir, `.tmp-${randomBytes(8).toString("hex")}`);
-  try {
-    writeFileSync(temp, `${JSON.stringify(used)}\n`, { mode: 0o600, flag: "wx" });
-    renameSync(temp, file);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Not fsynced: losing the last step in a power cut costs at most one wait or one refused code.
+  atomicWrite(file, `${JSON.stringify(used)}\n`, false);
 }
