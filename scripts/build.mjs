@@ -39,6 +39,9 @@ const common = {
 const vendors = {
   yargs: "yargs",
   "@aws-sdk/client-sts": "client-sts",
+  "@aws-sdk/client-sso": "client-sso",
+  "@aws-sdk/client-sso-oidc": "client-sso-oidc",
+  "@aws-sdk/client-iam": "client-iam",
   prompts: "prompts",
   chalk: "chalk",
   jose: "jose",
@@ -70,10 +73,13 @@ rmSync(entries, { recursive: true, force: true });
 const vendorPlugin = {
   name: "vendor",
   setup(b) {
-    b.onResolve({ filter: /^(yargs|@aws-sdk\/client-sts|prompts|chalk|jose|otpauth)$/ }, (args) => ({
-      path: `./vendor/${vendors[args.path]}.js`,
-      external: true,
-    }));
+    b.onResolve(
+      { filter: /^(yargs|@aws-sdk\/client-(sts|sso|sso-oidc|iam)|prompts|chalk|jose|otpauth)$/ },
+      (args) => ({
+        path: `./vendor/${vendors[args.path]}.js`,
+        external: true,
+      }),
+    );
   },
 };
 
