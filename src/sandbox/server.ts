@@ -11,6 +11,7 @@ import { authenticate } from "./auth.js";
 import { createVirtualClock, type VirtualClock } from "./clock.js";
 import { internalFailure, invalidAction, StsError } from "./errors.js";
 import { createFaultQueue, type FaultSpec } from "./faults.js";
+import { ROUTES } from "./routes.js";
 import { parseQuery, type SignedRequestParts, sha256Hex } from "./sigv4.js";
 import { parseSigV4 } from "./sigv4-claim.js";
 import type { RoleConfig, RoleInfo, UserConfig, UserCredentials } from "./world.js";
@@ -143,6 +144,25 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
         payloadHash: sha256Hex(payload),
       };
       noteClaim(call, parts);
+      const context = { req, method: parts.method, path, query, payload, parts, world, clock, requestId };
+      for (const route of ROUTES) {
+        const reply = await route(context);
+        if (reply === undefined) continue;
+        Object.assign(call, {
+          action: reply.action,
+          status: reply.status,
+          errorCode: reply.errorCode,
+          callerArn: reply.callerArn,
+        });
+        calls.push(call);
+        res.writeHead(reply.status, {
+          "Content-Length": Buffer.byteLength(reply.body),
+          "x-amzn-RequestId": requestId,
+          ...reply.headers,
+        });
+        res.end(reply.body);
+        return;
+      }
       const fault = faults.take(action);
       if (fault.kind === "delay") await sleep(fault.ms, undefined, { ref: false });
       if (fault.kind === "fail") throw fault.error;
