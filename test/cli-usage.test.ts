@@ -111,11 +111,11 @@ describe("unsupported credential sources", () => {
       "web_identity_token_file",
     ],
   ]) {
-    test(`a profile with ${key} is "not supported yet", naming the key`, async () => {
+    test(`a profile with ${key} is refused when no plugin takes it, naming the key`, async () => {
       home.writeConfig(`[profile ${name}]\n${body}`);
       const r = await runVsw(["plan", name as string], { env: home.env });
       assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`${key}.*not support yet|${key}.*not supported yet`));
+      assert.match(r.stderr, new RegExp(`${key}.*no loaded plugin supports`));
       assert.match(r.stderr, /\(VSW_CONFIG_UNSUPPORTED\)/);
     });
   }

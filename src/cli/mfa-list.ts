@@ -27,7 +27,10 @@ export interface MfaListRow {
 export function mfaSteps(steps: readonly PlanStep[]): Array<SessionStep | PluginStep> {
   return steps.filter(
     (step): step is SessionStep | PluginStep =>
-      step.type !== "keys" && step.type !== "credential_process" && !!step.mfaSerial,
+      step.type !== "keys" &&
+      step.type !== "credential_process" &&
+      step.type !== "external" &&
+      !!step.mfaSerial,
   );
 }
 

@@ -48,6 +48,8 @@ export interface AwsConfig {
   profiles: Map<string, ProfileConfig>;
   /** `[services NAME]` blocks of the config file, by name. */
   services: Map<string, ProfileConfig>;
+  /** `[sso-session NAME]` blocks of the config file, by name. */
+  ssoSessions: Map<string, ProfileConfig>;
   /** Names of config-file sections that are not profiles (`[prod]` instead of `[profile prod]`). */
   ignoredSections: string[];
 }
@@ -111,18 +113,20 @@ export function loadAwsConfig(
 ): AwsConfig {
   const profiles = new Map<string, ProfileConfig>();
   const services = new Map<string, ProfileConfig>();
+  const ssoSessions = new Map<string, ProfileConfig>();
   const ignoredSections: string[] = [];
   for (const section of parseAwsIni(configText, configFile, "config")) {
     // Why: `[default]` and `[profile default]` both name the default profile (AWS CLI and SDK).
     if (section.kind === "default" || section.kind === "profile") mergeInto(profiles, section, configFile);
     else if (section.kind === "services") mergeInto(services, section, configFile);
+    else if (section.kind === "sso-session") mergeInto(ssoSessions, section, configFile);
     else if (section.kind === "other") ignoredSections.push(section.name);
   }
   // Merged second, so its values overwrite the config file's (botocore's order).
   for (const section of parseAwsIni(credentialsText, credentialsFile, "credentials")) {
     mergeInto(profiles, section, credentialsFile);
   }
-  return { profiles, services, ignoredSections };
+  return { profiles, services, ssoSessions, ignoredSections };
 }
 
 /** The merged profiles of both files, by name (see {@link loadAwsConfig}). */

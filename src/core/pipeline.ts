@@ -93,7 +93,23 @@ export async function planFor(vsw: Vsw, profile: string, flags: ResolveFlags = {
   return buildPlan(vsw, await loadInput(vsw, profile, flags));
 }
 
-const BUILTIN_STEP_TYPES = new Set(["keys", "credential_process", "GetSessionToken", "AssumeRole"]);
+const BUILTIN_STEP_TYPES = new Set([
+  "keys",
+  "credential_process",
+  "external",
+  "GetSessionToken",
+  "AssumeRole",
+]);
+
+/** The plan, once no step is an `ExternalSourceStep` a plugin should have replaced. */
+function claimed(plan: Plan): Plan {
+  for (const step of plan.steps) {
+    if (step.type === "external") {
+      throw new VswError("VSW_CONFIG_UNSUPPORTED", step.unsupported.message, { hint: step.unsupported.hint });
+    }
+  }
+  return plan;
+}
 
 /**
  * The pure resolver's plan passed through the `plan` waterfall, checked: at least one step, each
@@ -102,7 +118,7 @@ const BUILTIN_STEP_TYPES = new Set(["keys", "credential_process", "GetSessionTok
 export async function buildPlan(vsw: Vsw, input: ResolveInput): Promise<Plan> {
   const resolved = resolvePlan(input);
   // Untapped (no team plugin): the resolver's plan as it is, nothing added to the hot path.
-  if (!vsw.hooks.plan.taps.length) return resolved;
+  if (!vsw.hooks.plan.taps.length) return claimed(resolved);
   const plan = await vsw.hooks.plan.promise(resolved, input);
   const steps: unknown = plan?.steps;
   if (!Array.isArray(steps) || steps.length === 0) {
@@ -130,7 +146,7 @@ export async function buildPlan(vsw: Vsw, input: ResolveInput): Promise<Plan> {
       );
     }
   }
-  return plan;
+  return claimed(plan as Plan);
 }
 
 /** A cached session is handed out with at least this much life left (aws-vault's and the SDKs' 5 min). */

@@ -5,6 +5,7 @@
 import type { AwsConfig, Origin } from "./config.js";
 import { commandHint, shellWord, VswError } from "./errors.js";
 import { validateProfile, where } from "./resolve-validate.js";
+import type { ExternalSourceKind } from "./types.js";
 
 /** Where a value of a resolved profile was read, including the profile that declared it. */
 export interface ValueOrigin extends Origin {
@@ -52,6 +53,15 @@ export interface Chain {
   source: ResolvedProfile;
   /** Profiles with `role_arn`, source-first: the order of the AssumeRole calls. */
   roles: ResolvedProfile[];
+  /** Set when the source is one a plugin must take (`ExternalSourceStep`). */
+  external?: ExternalSource;
+}
+
+/** A source profile the core cannot fetch credentials for itself, and what to say when no plugin can. */
+export interface ExternalSource {
+  kind: ExternalSourceKind;
+  message: string;
+  hint: string;
 }
 
 /** Whether `name` is a profile at all: a section in either file, or stored keys. */
@@ -110,11 +120,15 @@ export function walkChain(ctx: ProfileContext, target: string): Chain {
   let name = target;
   for (;;) {
     const profile = withOverrides(resolveProfile(ctx, name), ctx.overrides, path.length === 0);
-    rejectUnsupported(profile);
     validateProfile(profile);
     path.push(profile);
     const { role_arn: roleArn, source_profile: next } = profile.values;
-    if (roleArn !== undefined) roles.unshift(profile);
+    const external = externalSource(profile);
+    // Why: web identity yields the role's own credentials; credential_source feeds an AssumeRole.
+    if (roleArn !== undefined && external?.kind !== "web_identity" && external?.kind !== "sso") {
+      roles.unshift(profile);
+    }
+    if (external !== undefined) return { path, source: profile, roles, external };
     if (next === undefined) {
       // Why: aws-vault assumes a role with the keys stored under the role profile's own name.
       if (roleArn !== undefined && !ctx.storedKeys.has(name)) {
@@ -183,29 +197,54 @@ function requireReference(ctx: ProfileContext, profile: ResolvedProfile, key: st
 
 const SSO_KEYS = ["sso_session", "sso_start_url", "sso_account_id", "sso_role_name"];
 
-/** Credential sources the AWS CLI knows but vsw deliberately does not take over. */
-function rejectUnsupported(profile: ResolvedProfile): void {
+/**
+ * The kind of source a profile is when the core cannot fetch its credentials itself, with the
+ * error a plan that still holds it after the `plan` hook gives. The AWS CLI's precedence: with
+ * `role_arn`, `source_profile` wins, then `credential_source`, then `web_identity_token_file`;
+ * without `role_arn`, the `sso_*` keys.
+ */
+function externalSource(profile: ResolvedProfile): ExternalSource | undefined {
   const { name, values } = profile;
+  if (values.role_arn !== undefined) {
+    if (values.source_profile !== undefined && values.credential_source !== undefined) {
+      throw new VswError(
+        "VSW_CONFIG_INVALID",
+        `Profile "${name}" sets both source_profile ${where(profile, "source_profile")} and credential_source ${where(profile, "credential_source")}; the AWS CLI refuses that too.`,
+        { hint: `Keep one of the two lines in [profile ${name}].` },
+      );
+    }
+    if (values.source_profile !== undefined) return undefined;
+    if (values.credential_source !== undefined) {
+      return {
+        kind: "credential_source",
+        message: `Profile "${name}" sets credential_source "${values.credential_source}" ${where(profile, "credential_source")}, which no loaded plugin supports.`,
+        hint: `Replace credential_source with "source_profile = NAME" naming a profile with stored keys.`,
+      };
+    }
+    if (values.web_identity_token_file !== undefined) {
+      return {
+        kind: "web_identity",
+        message: `Profile "${name}" sets web_identity_token_file ${where(profile, "web_identity_token_file")}, which no loaded plugin supports.`,
+        hint: "Let the AWS SDK read the token file directly.",
+      };
+    }
+    return undefined;
+  }
   const sso = SSO_KEYS.find((key) => values[key] !== undefined);
   if (sso !== undefined) {
+    return {
+      kind: "sso",
+      message: `Profile "${name}" uses AWS IAM Identity Center: ${sso} ${where(profile, sso)}, which no loaded plugin supports.`,
+      hint: `Use the AWS CLI for this profile: "aws sso login --profile=${shellWord(name)}".`,
+    };
+  }
+  if (values.credential_source !== undefined || values.web_identity_token_file !== undefined) {
+    const key = values.credential_source !== undefined ? "credential_source" : "web_identity_token_file";
     throw new VswError(
-      "VSW_CONFIG_UNSUPPORTED",
-      `Profile "${name}" uses AWS IAM Identity Center (${sso} ${where(profile, sso)}), which vsw does not support yet.`,
-      { hint: `Use the AWS CLI for this profile for now: "aws sso login --profile=${shellWord(name)}".` },
+      "VSW_CONFIG_INVALID",
+      `Profile "${name}" sets ${key} ${where(profile, key)} but no role_arn, so there is no role to assume with it.`,
+      { hint: `Add "role_arn = arn:aws:iam::ACCOUNT:role/NAME" to [profile ${name}].` },
     );
   }
-  if (values.credential_source !== undefined) {
-    throw new VswError(
-      "VSW_CONFIG_UNSUPPORTED",
-      `Profile "${name}" sets credential_source "${values.credential_source}" ${where(profile, "credential_source")}, which vsw does not support yet: it takes credentials only from its keystore or a credential_process.`,
-      { hint: `Replace credential_source with "source_profile = NAME" naming a profile with stored keys.` },
-    );
-  }
-  if (values.web_identity_token_file !== undefined) {
-    throw new VswError(
-      "VSW_CONFIG_UNSUPPORTED",
-      `Profile "${name}" sets web_identity_token_file ${where(profile, "web_identity_token_file")}, which vsw does not support yet.`,
-      { hint: "Web identity is meant for workloads; let the AWS SDK read it directly." },
-    );
-  }
+  return undefined;
 }

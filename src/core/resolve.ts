@@ -8,14 +8,23 @@ import { commandHint, VswError } from "./errors.js";
 import { envDuration, envOverrides } from "./resolve-env.js";
 import {
   type Chain,
+  type ExternalSource,
   type ProfileContext,
   profileExists,
   type ResolvedProfile,
   walkChain,
 } from "./resolve-profile.js";
-import { parseKeys, parseTags, ROLE_MAX, SESSION_TOKEN_MAX, validateOverride } from "./resolve-validate.js";
+import {
+  parseKeys,
+  parseTags,
+  ROLE_MAX,
+  SESSION_TOKEN_MAX,
+  validateOverride,
+  where,
+} from "./resolve-validate.js";
 import type {
   AssumeRoleStep,
+  ExternalSourceStep,
   GetSessionTokenStep,
   Plan,
   ResolveInput,
@@ -145,14 +154,45 @@ function sessionNameFor(p: Planner, profile: ResolvedProfile, last: boolean): st
 }
 
 function buildSteps(p: Planner): [SourceStep, ...SessionStep[]] {
-  const { source, roles } = p.chain;
+  const { source, roles, external } = p.chain;
   const { flags, storedKeys } = p.input;
   const command = source.values.credential_process;
   const sourceStep: SourceStep =
-    command === undefined
-      ? { type: "keys", profile: source.name, stored: storedKeys.has(source.name) }
-      : { type: "credential_process", profile: source.name, command };
+    external !== undefined
+      ? externalStep(p, source, external)
+      : command === undefined
+        ? { type: "keys", profile: source.name, stored: storedKeys.has(source.name) }
+        : { type: "credential_process", profile: source.name, command };
   const last = roles.at(-1);
+  if (sourceStep.type === "external" && external !== undefined) {
+    if (last === undefined) return [sourceStep];
+    checkFlagDuration(p, ROLE_MAX, "AssumeRole");
+    // Why: IAM Identity Center, web identity and instance or container credentials are role
+    // sessions, so a role assumed with them is chained (≤ 1 h); `Environment` may hold either kind.
+    let temporary = !(
+      external.kind === "credential_source" && source.values.credential_source === "Environment"
+    );
+    const steps: [SourceStep, ...SessionStep[]] = [sourceStep];
+    let mfaDone: string | null = null;
+    for (const role of roles) {
+      const serial = serialFor(p, role);
+      const ask = serial.mfaSerial !== null && serial.mfaSerial !== mfaDone;
+      if (ask) mfaDone = serial.mfaSerial;
+      const isLast = role === last;
+      steps.push(
+        assumeRole(
+          p,
+          role,
+          isLast,
+          ask ? serial : { mfaSerial: null, mfaProcess: null },
+          durationFor(p, role, isLast),
+          temporary,
+        ),
+      );
+      temporary = true;
+    }
+    return steps;
+  }
   // Why: --no-session is aws-vault's "no GetSessionToken": the stored keys themselves for a
   // profile without a role, and for a role the AssumeRole straight from the stored keys.
   if (flags.noSession && last === undefined) return [sourceStep];
@@ -205,6 +245,32 @@ function buildSteps(p: Planner): [SourceStep, ...SessionStep[]] {
     temporary = true;
   }
   return steps;
+}
+
+/** Keys of a profile that hold secrets: never copied into a plan. */
+const SECRET_KEYS = new Set(["aws_secret_access_key", "aws_session_token", "aws_security_token"]);
+
+/** The placeholder a plugin's `plan` tap replaces (types.ts: ExternalSourceStep). */
+function externalStep(p: Planner, source: ResolvedProfile, external: ExternalSource): ExternalSourceStep {
+  const settings = Object.create(null) as Record<string, string>;
+  const origins = Object.create(null) as Record<string, string>;
+  for (const [key, value] of Object.entries(source.values)) {
+    if (SECRET_KEYS.has(key)) continue;
+    settings[key] = value;
+    origins[key] = where(source, key).replace(/^\((.*)\)$/s, "$1");
+  }
+  const step: ExternalSourceStep = {
+    type: "external",
+    profile: source.name,
+    kind: external.kind,
+    settings,
+    origins,
+    unsupported: { message: external.message, hint: external.hint },
+  };
+  const session = source.values.sso_session;
+  const section = session === undefined ? undefined : p.ctx.config.ssoSessions.get(session);
+  if (section !== undefined) step.ssoSession = { ...section.values };
+  return step;
 }
 
 /**

@@ -96,8 +96,36 @@ export interface AssumeRoleStep extends StsTarget {
   chained: boolean;
 }
 
+/** Which kind of source an {@link ExternalSourceStep} stands for. */
+export type ExternalSourceKind = "sso" | "credential_source" | "web_identity";
+
+/**
+ * Step 1 of a plan when the source profile takes its credentials from somewhere the core does not
+ * reach itself: IAM Identity Center (`sso_*` keys), `credential_source` (with `role_arn`: the
+ * profile's role is the next step), or `web_identity_token_file` (with `role_arn`: the step itself
+ * yields the role's credentials). The resolver only places it; a plugin's `plan` tap replaces it
+ * with a step of its own. One still in the plan after the `plan` hook is `VSW_CONFIG_UNSUPPORTED`
+ * with `unsupported` as the sentence and hint.
+ */
+export interface ExternalSourceStep {
+  type: "external";
+  profile: string;
+  kind: ExternalSourceKind;
+  /**
+   * The source profile's settings as the resolver read them (`include_profile` and the environment
+   * overrides applied), without `aws_secret_access_key` and `aws_session_token`.
+   */
+  settings: Record<string, string>;
+  /** The `[sso-session NAME]` section named by the profile's `sso_session`, when the config has it. */
+  ssoSession?: Record<string, string>;
+  /** Where each setting was read (`"~/.aws/config" line 12`), for a plugin's error messages. */
+  origins: Record<string, string>;
+  /** What vsw says when no plugin takes the step. */
+  unsupported: { message: string; hint: string };
+}
+
 /** The built-in source steps. */
-export type SourceStep = KeysStep | CredentialProcessStep;
+export type SourceStep = KeysStep | CredentialProcessStep | ExternalSourceStep;
 /** The built-in session steps (STS). */
 export type SessionStep = GetSessionTokenStep | AssumeRoleStep;
 

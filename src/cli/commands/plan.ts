@@ -31,7 +31,8 @@ export async function runPlan(args: PlanArgs): Promise<void> {
   // Which MFA source would answer each step that needs a code (none is asked: plan reads no secret).
   const via = new Map<PlanStep, string | null>();
   for (const step of plan.steps) {
-    if (step.type === "keys" || step.type === "credential_process" || !step.mfaSerial) continue;
+    if (step.type === "keys" || step.type === "credential_process" || step.type === "external") continue;
+    if (!step.mfaSerial) continue;
     via.set(step, (await predictMfaSource(vsw, mfaRequest(vsw, step))) ?? null);
   }
   process.stdout.write(
@@ -65,6 +66,9 @@ export function renderPlan(
       text = `source   ${step.profile}   credential_process ${step.command}`;
     else if (step.type === "GetSessionToken")
       text = `session  ${step.profile}   GetSessionToken${mfa(step.mfaSerial, mfaVia(step))}  ${hours(step.durationSeconds)}`;
+    else if (step.type === "external")
+      // Never printed: a plan still holding one fails (pipeline.ts) before it is shown.
+      text = `source   ${step.profile}   ${step.kind}`;
     else if (step.type !== "AssumeRole")
       // A plugin's own kind of step describes itself (types.ts: PluginStep.label).
       text = `step     ${step.profile}   ${step.label}`;
