@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { base32Encode, startStsEmulator } from "../src/sandbox/index.js";
 
 const root = resolve(import.meta.dirname, "..");
-const vswBin = join(root, "dist", "vsw.js");
+const vswBin = join(root, "dist", "vsw.cjs");
 const say = (text: string) => process.stdout.write(`\n\x1b[1m▸ ${text}\x1b[0m\n`);
 const show = (text: string) => process.stdout.write(`${text.replace(/^/gm, "    ")}\n`);
 

@@ -231,7 +231,7 @@ describe("The __complete fast path", () => {
         "-o",
         log,
         process.execPath,
-        join(ROOT, "dist", "vsw.js"),
+        join(ROOT, "dist", "vsw.cjs"),
         "__complete",
         "--",
         "",

@@ -9,18 +9,9 @@ import { runOff } from "./commands/off.js";
 import { parseFast } from "./fast.js";
 import { ioError, report } from "./report.js";
 import { shutdownAll } from "./shutdown.js";
-
-/** Exit code when the reader of stdout went away (`vsw list | head -1`): 128 + SIGPIPE, as `cat` or `ls`. */
-const EXIT_PIPE = 141;
+import { EXIT_PIPE } from "./stdout.js";
 
 async function main(argv: string[]): Promise<void> {
-  // A write to stdout fails as an event, after the command has returned: a closed pipe ends vsw
-  // quietly, as SIGPIPE ends other programs (Node ignores SIGPIPE); any other failure (a full
-  // disk, `> /dev/full`) is one `vsw:` line with its code, never a stack trace.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(EXIT_PIPE);
-    void report(ioError(error, error, "the output"), false).then((code) => process.exit(code));
-  });
   const fast = parseFast(argv);
   try {
     // Shell completion runs on every TAB: answered here, without yargs (protocol in complete.ts).
@@ -28,6 +19,7 @@ async function main(argv: string[]): Promise<void> {
     if (fast?.name === "env") return await runEnv(fast.args);
     if (fast?.name === "export") return await runExport(fast.args);
     if (fast?.name === "off") return await runOff(fast.args);
+    watchStdout();
     const { runYargs } = await import("./yargs.js");
     await runYargs(argv);
   } catch (error) {
@@ -38,4 +30,17 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv.slice(2));
+/**
+ * The other commands write through `process.stdout`. A write to it fails as an event, after the
+ * command has returned: a closed pipe ends vsw quietly, as SIGPIPE ends other programs (Node
+ * ignores SIGPIPE); any other failure (a full disk, `> /dev/full`) is one `vsw:` line with its
+ * code, never a stack trace. (The hot commands write with writeStdout, which does the same.)
+ */
+function watchStdout(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT_PIPE);
+    void report(ioError(error, error, "the output"), false).then((code) => process.exit(code));
+  });
+}
+
+void main(process.argv.slice(2));

@@ -12,7 +12,7 @@ import type { TestContext } from "node:test";
 import { type StsEmulator, startStsEmulator, totp } from "../../src/sandbox/index.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-export const VSW = join(ROOT, "dist", "vsw.js");
+export const VSW = join(ROOT, "dist", "vsw.cjs");
 export const MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 export const MFA_SERIAL = "arn:aws:iam::111111111111:mfa/me";
 /** Random per test process, so no copy of it in the sources (or another run's files) can match a search. */

@@ -19,13 +19,19 @@ import { ROOT } from "./harness.js";
 export interface Installed {
   /** The project directory (usable as `VSW_PLUGIN_DIR`: packages are in its node_modules). */
   dir: string;
-  /** The installed vsw's bin, `node_modules/vsw/dist/vsw.js`. */
+  /** The installed vsw's bin, `node_modules/vsw/dist/vsw.cjs`. */
   vsw: string;
   cleanup(): void;
 }
 
 /** Files a packed vsw must hold for a plugin to be installed against it. */
-const PACKED = ["dist/vsw.js", "dist/plugin.js", "dist/plugin.d.ts"];
+const PACKED = [
+  "dist/vsw.cjs",
+  "dist/vsw-cli.cjs",
+  "dist/vsw-cli.cache",
+  "dist/plugin.js",
+  "dist/plugin.d.ts",
+];
 
 let workDir: string | undefined;
 let vswTarball: string | undefined;
@@ -87,7 +93,7 @@ export function installPackages(tarballs: string[]): Installed {
   npm(["install", "--offline", "--ignore-scripts", "--no-save", ...tarballs], dir, work());
   return {
     dir,
-    vsw: join(dir, "node_modules", "vsw", "dist", "vsw.js"),
+    vsw: join(dir, "node_modules", "vsw", "dist", "vsw.cjs"),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

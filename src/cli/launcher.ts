@@ -1,0 +1,125 @@
+/**
+ * The `vsw` binary (dist/vsw.cjs): starts the CLI bundle (dist/vsw-cli.cjs) through V8's code
+ * cache, so a switch pays neither Node's ESM loader nor the compilation of the bundle.
+ *
+ * Why CommonJS and `vm.Script`: on Node 20 an ESM entry costs about 4 ms more than a CommonJS one,
+ * and compiling the 400 KB bundle on every start most of the rest (README, Performance). The code
+ * cache comes from two places: `vsw-cli.cache` written beside the bundle by the build, and, when
+ * V8 rejects that one (another Node version or V8 flags), a copy made by the first run and kept
+ * under the user's cache directory, named after the bundle's build id, Node's version and the
+ * architecture. V8 checks a cache against its own version, flags and the source's length; the build
+ * id in the name ties it to the exact bundle. A cache is only compiled code: no run-time value,
+ * so no secret, is in it.
+ *
+ * The bundle's `import()` calls are rewritten at build time to `__vswImport`, performed here:
+ * code compiled through `vm.Script` has no dynamic-import callback of its own on Node 20. The build
+ * wraps the bundle in a function of the parameters of {@link Main}, so no copy of its 230 KB is made
+ * here to wrap it.
+ */
+
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Script } from "node:vm";
+
+declare const VSW_BUILD_ID: string;
+
+/** The bundle's parameters, in the order of the wrapper's. */
+type Main = (
+  require: NodeJS.Require,
+  module: NodeJS.Module,
+  filename: string,
+  dirname: string,
+  vswImport: (specifier: string) => Promise<unknown>,
+  metaUrl: string,
+) => void;
+
+const bundle = join(__dirname, "vsw-cli.cjs");
+const bundleUrl = pathToFileURL(bundle).href;
+const DIGEST = 32;
+
+/**
+ * Which copy of the user's cache a run uses: one per kind of command, so the copy a run of `vsw env`
+ * reads was made by such a run and holds the functions it needs (a copy made by Tab completion
+ * would leave them to be compiled on every switch).
+ */
+function kind(word: string | undefined): string {
+  if (word === "env" || word === "export" || word === "off") return "switch";
+  if (word === "__complete") return "complete";
+  return "other";
+}
+
+/** The user's copy of the cache, or undefined where there is no home to keep it in. */
+function userCacheFile(): string | undefined {
+  const env = process.env;
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : undefined);
+  if (!base?.startsWith("/")) return undefined;
+  const name = `${VSW_BUILD_ID}-${process.version}-${process.arch}-${kind(process.argv[2])}.cache`;
+  return join(base, "vsw", "code", name);
+}
+
+/**
+ * A cache file: the SHA-256 of the V8 data, then the data. Why the digest: V8 checks a cache's
+ * version, flags and length but not its bytes, and a damaged cache crashes Node (SIGSEGV) instead
+ * of being rejected; a file that does not match its digest is ignored (and replaced).
+ */
+function read(file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const data = bytes.subarray(DIGEST);
+  const digest = createHash("sha256").update(data).digest();
+  return bytes.length > DIGEST && digest.equals(bytes.subarray(0, DIGEST)) ? data : undefined;
+}
+
+/** The bytes of a cache file for `data` (see {@link read}). */
+function sealed(data: Buffer): Buffer {
+  return Buffer.concat([createHash("sha256").update(data).digest(), data]);
+}
+
+function compile(source: string, cachedData: Buffer | undefined): Script {
+  return new Script(source, { filename: bundle, cachedData });
+}
+
+const source = readFileSync(bundle, "utf8");
+const userFile = userCacheFile();
+const mine = read(userFile);
+let script = mine === undefined ? undefined : compile(source, mine);
+const fresh = script?.cachedDataRejected !== false;
+if (script === undefined || fresh) script = compile(source, read(join(__dirname, "vsw-cli.cache")));
+const compiled = script;
+if (fresh && userFile !== undefined) {
+  // Made at exit, so the functions this run compiled are in it. Best effort: a read-only or full
+  // disk only means the next start compiles again.
+  process.once("exit", () => {
+    try {
+      const dir = join(userFile, "..");
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const tmp = `${userFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, sealed(compiled.createCachedData()), { mode: 0o600 });
+      renameSync(tmp, userFile);
+      // The caches of other builds and Node versions are dead weight once a week old (not at once:
+      // two installs used in turn would keep replacing each other's).
+      const prefix = `${VSW_BUILD_ID}-${process.version}-${process.arch}-`;
+      const old = Date.now() - 7 * 86_400_000;
+      for (const name of readdirSync(dir)) {
+        const file = join(dir, name);
+        // A temporary file left by a run killed while writing is dead weight after a minute.
+        const limit = name.endsWith(".tmp") ? Date.now() - 60_000 : old;
+        if ((name.startsWith(prefix) && !name.endsWith(".tmp")) || statSync(file).mtimeMs > limit) continue;
+        rmSync(file, { force: true });
+      }
+    } catch {
+      // A cache is an optimisation only.
+    }
+  });
+}
+
+const vswImport = (specifier: string): Promise<unknown> =>
+  import(specifier.startsWith(".") ? new URL(specifier, bundleUrl).href : specifier);
+(compiled.runInThisContext() as Main)(require, module, bundle, __dirname, vswImport, bundleUrl);
