@@ -6,6 +6,7 @@ import type { FormatRequest, ResolveFlags } from "../core/types.js";
 import type { Vsw } from "../core/vsw.js";
 import { buildVsw, type ProfileArgs, resolveFlags } from "./context.js";
 import { pluginCommands } from "./plugin-commands.js";
+import { writeStdout } from "./stdout.js";
 
 /** Options of the commands that print credentials (`env`, `export`). */
 export interface PrintArgs extends ProfileArgs {
@@ -49,5 +50,5 @@ function commandNotProfile(vsw: Vsw, name: string, error: unknown): unknown {
 export async function printCredentials(args: PrintArgs, format: string, shell?: string): Promise<void> {
   const { vsw, request } = await obtain(args);
   const text = await formatCredentials(vsw, format, shell === undefined ? request : { ...request, shell });
-  process.stdout.write(text);
+  writeStdout(text);
 }

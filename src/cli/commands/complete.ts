@@ -15,6 +15,7 @@
  * bin.ts dispatches it before yargs is loaded, and it imports neither yargs, prompts, chalk nor the
  * AWS SDK: only the config reader and the keystore's list of item names.
  */
+
 import type { Argv, CommandModule } from "yargs";
 import { knownProfiles } from "../../core/pipeline.js";
 import type { Vsw } from "../../core/vsw.js";
@@ -32,6 +33,7 @@ import type { GlobalArgs } from "../context.js";
 import { buildVsw } from "../context.js";
 import { pluginCommands } from "../plugin-commands.js";
 import { printable } from "../report.js";
+import { writeStdout } from "../stdout.js";
 
 export {
   COMMAND_SPECS,
@@ -293,7 +295,7 @@ export async function runComplete(argv: readonly string[]): Promise<void> {
   } catch {
     completion = { mode: "words", candidates: [] };
   }
-  process.stdout.write(renderCompletion(completion));
+  writeStdout(renderCompletion(completion));
 }
 
 interface CompleteArgs extends GlobalArgs {

@@ -4,6 +4,7 @@ import { renderShell } from "../../plugins/format/shell-quote.js";
 import { SWITCH_VARIABLES, userValues } from "../../plugins/format/variables.js";
 import type { GlobalArgs } from "../context.js";
 import { grammarOptions, yargsHead } from "../options.js";
+import { writeStdout } from "../stdout.js";
 
 export interface OffArgs extends GlobalArgs {
   shell?: string | undefined;
@@ -17,7 +18,7 @@ export interface OffArgs extends GlobalArgs {
  */
 export async function runOff(args: OffArgs): Promise<void> {
   const shell = pickShell(args.shell, process.env.SHELL);
-  process.stdout.write(renderShell(shell, SWITCH_VARIABLES, [], userValues(process.env)));
+  writeStdout(renderShell(shell, SWITCH_VARIABLES, [], userValues(process.env)));
 }
 
 export const offCommand: CommandModule<GlobalArgs, OffArgs> = {

@@ -8,7 +8,7 @@
  * pull in streams, XML and big-integer dependencies for what is here a few read-only calls.
  */
 import { existsSync } from "node:fs";
-import { createConnection, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import path from "node:path";
 
 /** A D-Bus value as this client marshals it: a variant is `[signature, value]`. */
@@ -201,7 +201,8 @@ export class DbusConnection {
 /** Opens the socket and runs the EXTERNAL authentication. */
 function authenticate(file: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ path: file });
+    // node:net is loaded when a bus is reached, not when vsw starts (the file store's runs never do).
+    const socket = process.getBuiltinModule("node:net").createConnection({ path: file });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new DbusError("vsw.Timeout", `The D-Bus socket ${printablePath(file)} did not answer.`));

@@ -8,7 +8,6 @@
  * D-Bus (secret-service.ts): listing reads no secret and unlocks nothing, and a session's expiry is
  * an attribute of its own (`vsw-expires`), so expired sessions are found without reading one.
  */
-import { createRequire } from "node:module";
 import type { Env, Keystore, KeystoreItem, KeystoreStatus, VswPlugin } from "../../plugin.js";
 import { VswError } from "../../plugin.js";
 import { assertItem, assertName } from "./file-names.js";
@@ -239,6 +238,8 @@ async function loadKeyring(platform: NodeJS.Platform): Promise<KeyringModule> {
   try {
     // require, not import(): the binding is CommonJS, and import() would run Node's CommonJS export
     // scanner over it on every cached run (about 4 ms).
+    // node:module is loaded here, not at start-up: the file store's runs never need it.
+    const { createRequire } = process.getBuiltinModule("node:module");
     return createRequire(import.meta.url)("@napi-rs/keyring") as KeyringModule;
   } catch (error) {
     throw unsupported(platform, error);
