@@ -42,14 +42,20 @@ export interface ProfileConfig {
   origins: Record<string, Origin>;
 }
 
+/** What the resolver asks of a set of merged sections: a `Map`, or the index's lazy view (config-index.ts). */
+export interface Lookup<T> {
+  get(name: string): T | undefined;
+  has(name: string): boolean;
+}
+
 /** Everything the resolver needs from the two files. */
 export interface AwsConfig {
   /** Profile name → merged profile, in order of first appearance (config file first). */
-  profiles: Map<string, ProfileConfig>;
+  profiles: Lookup<ProfileConfig>;
   /** `[services NAME]` blocks of the config file, by name. */
-  services: Map<string, ProfileConfig>;
+  services: Lookup<ProfileConfig>;
   /** `[sso-session NAME]` blocks of the config file, by name. */
-  ssoSessions: Map<string, ProfileConfig>;
+  ssoSessions: Lookup<ProfileConfig>;
   /** Names of config-file sections that are not profiles (`[prod]` instead of `[profile prod]`). */
   ignoredSections: string[];
 }
@@ -61,14 +67,19 @@ export interface AwsConfig {
  * accepts), a comment nor blank is a
  * `VSW_CONFIG_INVALID` naming `file` and the line.
  */
-export function parseAwsIni(text: string, file: string, kind: IniFileKind = "config"): IniSection[] {
+export function parseAwsIni(
+  text: string,
+  file: string,
+  kind: IniFileKind = "config",
+  firstLine = 1,
+): IniSection[] {
   const sections: IniSection[] = [];
   let current: IniSection | undefined;
   // The key whose empty value opened a block of indented sub-properties (`s3 =` then `  x = 1`).
   let parent: string | undefined;
   const rows = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (const [index, raw] of rows.entries()) {
-    const lineNo = index + 1;
+    const lineNo = index + firstLine;
     const content = stripComment(raw);
     const trimmed = content.trim();
     if (trimmed === "") continue;
@@ -110,7 +121,7 @@ export function loadAwsConfig(
   configFile: string,
   credentialsText: string,
   credentialsFile: string,
-): AwsConfig {
+): AwsConfig & { profiles: Map<string, ProfileConfig> } {
   const profiles = new Map<string, ProfileConfig>();
   const services = new Map<string, ProfileConfig>();
   const ssoSessions = new Map<string, ProfileConfig>();
@@ -158,7 +169,7 @@ export function profileNames(
 }
 
 /** Cuts a `#` or `;` comment that starts the line or follows whitespace; `a#b` stays a value. */
-function stripComment(line: string): string {
+export function stripComment(line: string): string {
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if ((c === "#" || c === ";") && (i === 0 || /\s/.test(line[i - 1] ?? ""))) return line.slice(0, i);
@@ -166,7 +177,7 @@ function stripComment(line: string): string {
   return line;
 }
 
-function newSection(header: string, line: number, kind: IniFileKind): IniSection {
+export function newSection(header: string, line: number, kind: IniFileKind): IniSection {
   const section = (k: IniSectionKind, name: string): IniSection => ({
     kind: k,
     name,
@@ -193,7 +204,7 @@ function setValue(section: IniSection, key: string, value: string, line: number)
   section.lines[key] = line;
 }
 
-function mergeInto(target: Map<string, ProfileConfig>, section: IniSection, file: string): void {
+export function mergeInto(target: Map<string, ProfileConfig>, section: IniSection, file: string): void {
   let merged = target.get(section.name);
   if (!merged) {
     merged = {

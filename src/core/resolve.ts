@@ -4,6 +4,7 @@
  * No I/O, no `process.env`: `vsw plan` prints the result and tests assert on it offline.
  */
 import { type AwsConfig, loadAwsConfig } from "./config.js";
+import { indexedAwsConfig, indexFits } from "./config-index.js";
 import { commandHint, VswError } from "./errors.js";
 import { envDuration, envOverrides } from "./resolve-env.js";
 import {
@@ -406,12 +407,13 @@ function parsedConfig(input: ResolveInput): AwsConfig {
   const hit = parsed.get(input);
   // The texts are compared too: an input object whose files were swapped is parsed anew.
   if (hit && hit.text === input.configText && hit.credentials === input.credentialsText) return hit.config;
-  const config = loadAwsConfig(
-    input.configText,
-    input.configFile,
-    input.credentialsText,
-    input.credentialsFile,
-  );
+  const index = input.sectionIndex;
+  const config =
+    index !== undefined &&
+    indexFits(index.config, input.configText.length) &&
+    indexFits(index.credentials, input.credentialsText.length)
+      ? indexedAwsConfig({ ...input, config: index.config, credentials: index.credentials })
+      : loadAwsConfig(input.configText, input.configFile, input.credentialsText, input.credentialsFile);
   parsed.set(input, { text: input.configText, credentials: input.credentialsText, config });
   return config;
 }

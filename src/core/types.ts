@@ -2,6 +2,9 @@
  * Shared types of the vsw core. Nothing here is concrete: keystores, MFA sources, STS and
  * output formats implement these shapes in `src/plugins`.
  */
+import type { SectionIndex } from "./config-index.js";
+
+export type { SectionIndex } from "./config-index.js";
 
 /** The process environment as the core sees it: handed in, never read from `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -37,6 +40,12 @@ export interface ResolveInput {
   storedKeys: ReadonlySet<string>;
   env: Env;
   flags: ResolveFlags;
+  /**
+   * Where the sections of the two texts are, when the config plugin kept an index of files it
+   * has seen unchanged (config-index.ts): the resolver then parses only the sections it needs.
+   * Without it, both texts are parsed whole.
+   */
+  sectionIndex?: { config: SectionIndex; credentials: SectionIndex };
 }
 
 /** Step 1 of a plan: the stored long-lived keys of `profile`. */
