@@ -130,7 +130,7 @@ describe("the MFA-source example installed with npm", () => {
       join(configDir, "config"),
       `[plugins]\ntotp = ${PACKAGE}\n\n[plugin totp]\nprefix = team/\n`,
     );
-    const vsw = join(configDir, "node_modules", "vsw", "dist", "vsw.js");
+    const vsw = join(configDir, "node_modules", "vsw", "dist", "vsw.cjs");
     const stored = await run(process.execPath, [vsw, "totp-seed", MFA_SERIAL], {
       env: home.env,
       input: `${MFA_SECRET}\n`,

@@ -42,7 +42,7 @@ export function makeInstall(name = "vsw"): Install {
   for (let attempt = 0; ; attempt++) {
     try {
       cpSync(join(ROOT, "dist"), join(root, "dist"), { recursive: true });
-      if (existsSync(join(root, "dist", "vsw.js"))) break;
+      if (existsSync(join(root, "dist", "vsw.cjs")) && existsSync(join(root, "dist", "vsw-cli.cjs"))) break;
     } catch (error) {
       if (attempt > 20) throw error;
     }
@@ -53,7 +53,7 @@ export function makeInstall(name = "vsw"): Install {
   symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
   const bin = join(base, "bin");
   mkdirSync(bin);
-  const script = `exec ${quotePosix(process.execPath)} ${quotePosix(join(root, "dist", "vsw.js"))} "$@"`;
+  const script = `exec ${quotePosix(process.execPath)} ${quotePosix(join(root, "dist", "vsw.cjs"))} "$@"`;
   writeFileSync(join(bin, "vsw"), `#!/bin/sh\n${script}\n`);
   chmodSync(join(bin, "vsw"), 0o755);
   return { root, bin, cleanup: () => rmSync(base, { recursive: true, force: true }) };

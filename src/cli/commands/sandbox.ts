@@ -295,7 +295,7 @@ function pluginList(plugins: string[]): Record<string, string> {
   return { VSW_PLUGINS: all.join(",") };
 }
 
-/** A file of the installed package's dist/, found from the running code (dist/vsw.js or src/ via tsx). */
+/** A file of the installed package's dist/, found from the running code (dist/vsw-cli.cjs or src/ via tsx). */
 function distFile(name: string): string {
   let dir = dirname(realpathSync(fileURLToPath(import.meta.url)));
   for (let depth = 0; depth < 5; depth++) {
