@@ -12,6 +12,9 @@ import { createVirtualClock, type VirtualClock } from "./clock.js";
 import { internalFailure, invalidAction, StsError } from "./errors.js";
 import { createFaultQueue, type FaultSpec } from "./faults.js";
 import { ROUTES } from "./routes.js";
+// Routes of issue 12 (web identity, instance and container credentials); after routes.js, which they fill.
+import "./web-identity.js";
+import "./machine.js";
 import { parseQuery, type SignedRequestParts, sha256Hex } from "./sigv4.js";
 import { parseSigV4 } from "./sigv4-claim.js";
 import type { RoleConfig, RoleInfo, UserConfig, UserCredentials } from "./world.js";
