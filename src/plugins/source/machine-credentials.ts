@@ -1,6 +1,6 @@
 /**
  * A machine's own credentials over HTTP, as the AWS SDKs fetch them: the ECS container credentials
- * endpoint and the EC2 instance metadata service (IMDSv2 only). Plain `fetch` with short timeouts
+ * endpoint and the EC2 instance metadata service (IMDSv2 only). Plain HTTP with short timeouts
  * instead of the SDK's providers: they would be bundled into vsw.js and cost every start.
  */
 import type { Credentials, Env } from "../../plugin.js";
@@ -27,13 +27,45 @@ class HttpStatus extends Error {
   }
 }
 
-/** One request with a deadline; the body read up to {@link MAX_BODY_BYTES}. */
-async function request(url: string, init: RequestInit, timeoutMs: number): Promise<string> {
-  const response = await fetch(url, { ...init, redirect: "error", signal: AbortSignal.timeout(timeoutMs) });
-  const body = await response.arrayBuffer();
-  if (body.byteLength > MAX_BODY_BYTES) throw new HttpStatus(413);
-  if (!response.ok) throw new HttpStatus(response.status);
-  return new TextDecoder().decode(body);
+/**
+ * One request, failing after `timeoutMs` without progress (connect or answer); the body read up to
+ * {@link MAX_BODY_BYTES}; redirects are not followed. `node:http` rather than `fetch`, whose
+ * "bad port" list would refuse some endpoints a user may name.
+ */
+async function request(
+  url: string,
+  init: { method?: string; headers?: Record<string, string> },
+  timeoutMs: number,
+): Promise<string> {
+  const target = new URL(url);
+  const { request: send } =
+    target.protocol === "https:" ? await import("node:https") : await import("node:http");
+  return new Promise((resolve, reject) => {
+    const req = send(
+      target,
+      { method: init.method ?? "GET", headers: init.headers, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) req.destroy(new HttpStatus(413));
+          else chunks.push(chunk);
+        });
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status > 299) reject(new HttpStatus(status));
+          else resolve(Buffer.concat(chunks).toString("utf8"));
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () =>
+      req.destroy(Object.assign(new Error("no answer in time"), { name: "TimeoutError" })),
+    );
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function why(error: unknown): string {
