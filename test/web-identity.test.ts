@@ -287,3 +287,33 @@ describe("web identity errors", () => {
     assert.equal(world.emu.calls.length, 0);
   });
 });
+
+describe("where the web identity call goes", () => {
+  let world: World;
+  let home: Home;
+  let tokenFile: string;
+  let config: string;
+  before(async () => ({ world, home, tokenFile, config } = await setup()));
+  after(async () => {
+    await world.emu.close();
+    home.cleanup();
+  });
+
+  test("AWS_ENDPOINT_URL_STS, and else a chained target's endpoint_url, as for vsw's STS steps", async () => {
+    home.writeConfig(
+      `${config}\n[profile bare]\nrole_arn = ${CI_ROLE}\nweb_identity_token_file = ${tokenFile}\n\n[profile on-bare]\nsource_profile = bare\nrole_arn = ${DEPLOY_ROLE}\nendpoint_url = ${world.emu.url}\n`,
+    );
+    const direct = await runVsw(["export", "bare"], {
+      env: { ...home.env, AWS_ENDPOINT_URL_STS: world.emu.url },
+    });
+    assert.equal(direct.code, 0, direct.stderr);
+    await runVsw(["clear"], { env: home.env });
+    world.emu.resetCalls();
+    const chained = await runVsw(["export", "on-bare"], { env: home.env });
+    assert.equal(chained.code, 0, chained.stderr);
+    assert.deepEqual(calls(world), [
+      ["AssumeRoleWithWebIdentity", 200, undefined],
+      ["AssumeRole", 200, undefined],
+    ]);
+  });
+});

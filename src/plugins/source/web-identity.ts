@@ -92,8 +92,13 @@ function webIdentityStep(plan: Plan, context: PlanContext): WebIdentityStep {
     roleSessionName,
     durationSeconds,
     region: last ? plan.region : (settings.region ?? plan.region),
-    endpointUrl: settings.endpoint_url ?? null,
+    // Why the fallback: vsw's STS steps use the target's endpoint when theirs sets none (resolve.ts).
+    endpointUrl: settings.endpoint_url ?? endpointOf(plan.steps.at(-1)) ?? null,
   };
+}
+
+function endpointOf(step: Plan["steps"][number] | undefined): string | null | undefined {
+  return step?.type === "AssumeRole" ? step.endpointUrl : undefined;
 }
 
 /** The most a token file may hold: an OIDC token is a few kilobytes; STS takes up to 20,000 characters. */
