@@ -100,6 +100,12 @@ describe("a web identity profile", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(calls(world), [["AssumeRoleWithWebIdentity", 200, undefined]]);
     assert.equal(world.emu.calls[0]?.accessKeyId, undefined, "no SigV4 signature");
+    // The emulator's call log keeps the call's parameters, never the token (as for an MFA code).
+    assert.deepEqual(Object.keys(world.emu.calls[0]?.params ?? {}).sort(), [
+      "DurationSeconds",
+      "RoleArn",
+      "RoleSessionName",
+    ]);
     const session = world.emu.session(exported(r.stdout).AccessKeyId);
     // The AWS CLI's default session name when the profile sets none.
     assert.match(session?.arn ?? "", /^arn:aws:sts::444444444444:assumed-role\/ci\/botocore-session-\d{10}$/);

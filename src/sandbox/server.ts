@@ -263,11 +263,17 @@ function requestParams(req: IncomingMessage, query: string, payload: Buffer): Ma
   return params;
 }
 
-/** What the call log keeps of the parameters: no signature material and never the MFA code. */
+/** What the call log keeps of the parameters: no signature material, never the MFA code or a web identity token. */
 function recordedParams(params: ReadonlyMap<string, string>): Pick<StsCall, "params" | "tokenCode"> {
   const kept: Record<string, string> = {};
   for (const [name, value] of params) {
-    if (name === "Action" || name === "Version" || name === "TokenCode" || name.startsWith("X-Amz-")) {
+    if (
+      name === "Action" ||
+      name === "Version" ||
+      name === "TokenCode" ||
+      name === "WebIdentityToken" ||
+      name.startsWith("X-Amz-")
+    ) {
       continue;
     }
     kept[name] = value;
