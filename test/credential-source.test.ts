@@ -271,6 +271,24 @@ describe("credential_source = Environment", () => {
     assert.equal(s.world.emu.calls[0]?.params.DurationSeconds, "7200");
   });
 
+  test("a role assumed with the environment's user keys can ask for MFA", async () => {
+    s.world.emu.resetCalls();
+    const env = {
+      ...s.home.env,
+      AWS_ACCESS_KEY_ID: s.world.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s.world.secretAccessKey,
+    };
+    const name = s.fresh("Environment");
+    const r = await runVsw(
+      ["export", name, "--mfa-serial", "arn:aws:iam::111111111111:mfa/me", "--mfa-token", s.world.code()],
+      { env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(actions(s.world), [["AssumeRole", 200]]);
+    assert.equal(s.world.emu.calls[0]?.tokenCode, true);
+    assert.equal(s.world.emu.session(keyOf(r.stdout))?.mfaAuthenticated, true);
+  });
+
   test("missing keys are named", async () => {
     const env = { ...s.home.env, AWS_ACCESS_KEY_ID: s.world.accessKeyId };
     const r = await runVsw(["export", s.fresh("Environment")], { env });
