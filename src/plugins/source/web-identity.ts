@@ -1,4 +1,12 @@
-import type { Credentials, Plan, PlanContext, PluginStep, Vsw, VswPlugin } from "../../plugin.js";
+import type {
+  Credentials,
+  ExternalSourceStep,
+  Plan,
+  PlanContext,
+  PluginStep,
+  Vsw,
+  VswPlugin,
+} from "../../plugin.js";
 import { formatDuration, isVswError, STAGE_DEFAULT, VswError } from "../../plugin.js";
 import { loadSts, stsFailure, timeouts } from "./sts-call.js";
 
@@ -32,7 +40,7 @@ export function webIdentitySource(): VswPlugin {
       vsw.hooks.plan.tap({ name: NAME, stage: STAGE_DEFAULT }, (plan, context) => {
         const [first] = plan.steps;
         if (first.type !== "external" || first.kind !== "web_identity") return plan;
-        const step = webIdentityStep(plan, context);
+        const step = webIdentityStep(first, plan, context);
         return { ...plan, steps: [step, ...plan.steps.slice(1)] } as Plan;
       });
       vsw.hooks.sourceCredentials.tapPromise({ name: NAME, stage: STAGE_DEFAULT }, async ({ step }) =>
@@ -44,9 +52,7 @@ export function webIdentitySource(): VswPlugin {
 
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 
-function webIdentityStep(plan: Plan, context: PlanContext): WebIdentityStep {
-  const first = plan.steps[0];
-  if (first.type !== "external") throw new Error("unreachable");
+function webIdentityStep(first: ExternalSourceStep, plan: Plan, context: PlanContext): WebIdentityStep {
   const { settings, origins, profile } = first;
   const last = plan.steps.length === 1;
   const roleArn = settings.role_arn ?? "";
