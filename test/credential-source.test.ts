@@ -269,6 +269,10 @@ describe("credential_source = Environment", () => {
     assert.deepEqual(actions(s.world), [["AssumeRole", 200]]);
     assert.equal(s.world.emu.calls[0]?.callerArn, "arn:aws:iam::111111111111:user/me");
     assert.equal(s.world.emu.calls[0]?.params.DurationSeconds, "7200");
+    s.world.emu.resetCalls();
+    const again = await runVsw(["export", "from-env", "--duration", "2h"], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(actions(s.world), [], "the role session is cached");
   });
 
   test("a role assumed with the environment's user keys can ask for MFA", async () => {
