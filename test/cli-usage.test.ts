@@ -100,16 +100,6 @@ describe("unsupported credential sources", () => {
   for (const [name, body, key] of [
     ["sso", "sso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n", "sso_start_url"],
     ["sso2", "sso_session: corp\nsso_account_id: 111111111111\n", "sso_session"],
-    [
-      "ec2",
-      "role_arn = arn:aws:iam::111111111111:role/x\ncredential_source = Ec2InstanceMetadata\n",
-      "credential_source",
-    ],
-    [
-      "wi",
-      "role_arn = arn:aws:iam::111111111111:role/x\nweb_identity_token_file = /t\n",
-      "web_identity_token_file",
-    ],
   ]) {
     test(`a profile with ${key} is refused when no plugin takes it, naming the key`, async () => {
       home.writeConfig(`[profile ${name}]\n${body}`);

@@ -68,7 +68,10 @@ export function envOverrides(input: ResolveInput): Overrides {
     validateOverride(key, value, name);
     target[key] = { value, from: name };
   }
-  return { all, target };
+  const tokenFile = nonEmpty(input.env.AWS_WEB_IDENTITY_TOKEN_FILE);
+  const webIdentity =
+    tokenFile === undefined ? undefined : { value: tokenFile, from: "AWS_WEB_IDENTITY_TOKEN_FILE" };
+  return { all, target, ...(webIdentity ? { webIdentity } : {}) };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -33,6 +33,11 @@ export interface Override {
 export interface Overrides {
   all: Readonly<Record<string, Override>>;
   target: Readonly<Record<string, Override>>;
+  /**
+   * `AWS_WEB_IDENTITY_TOKEN_FILE`, botocore's environment form of web identity: the target's
+   * `web_identity_token_file` when the target has a role and no source of its own (see walkChain).
+   */
+  webIdentity?: Override;
 }
 
 /** What the walk needs besides the files. */
@@ -119,7 +124,9 @@ export function walkChain(ctx: ProfileContext, target: string): Chain {
   const roles: ResolvedProfile[] = [];
   let name = target;
   for (;;) {
-    const profile = withOverrides(resolveProfile(ctx, name), ctx.overrides, path.length === 0);
+    const isTarget = path.length === 0;
+    let profile = withOverrides(resolveProfile(ctx, name), ctx.overrides, isTarget);
+    if (isTarget) profile = withEnvWebIdentity(ctx, profile);
     validateProfile(profile);
     path.push(profile);
     const { role_arn: roleArn, source_profile: next } = profile.values;
@@ -181,6 +188,28 @@ function withOverrides(
     origins[key] = { profile: profile.name, file: from, line: 0 };
   }
   return { name: profile.name, values, origins };
+}
+
+/**
+ * The environment form of web identity (`AWS_WEB_IDENTITY_TOKEN_FILE` with `AWS_ROLE_ARN` or the
+ * profile's `role_arn`). Why only for a target with a role and no source of its own (no
+ * `source_profile`, `credential_source`, `credential_process`, `sso_*` keys or stored keys): botocore
+ * reads these variables when no profile credential applies; a variable left set in a pod or a CI
+ * job must not silently replace the keys or source a profile names. The variable beats the
+ * profile's own `web_identity_token_file`, as in botocore.
+ */
+function withEnvWebIdentity(ctx: ProfileContext, profile: ResolvedProfile): ResolvedProfile {
+  const override = ctx.overrides?.webIdentity;
+  const { values } = profile;
+  if (override === undefined || values.role_arn === undefined || ctx.storedKeys.has(profile.name)) {
+    return profile;
+  }
+  const owned = ["source_profile", "credential_source", "credential_process", ...SSO_KEYS];
+  if (owned.some((key) => values[key] !== undefined)) return profile;
+  const out = withOverrides(profile, { all: {}, target: {} }, false);
+  out.values.web_identity_token_file = override.value;
+  out.origins.web_identity_token_file = { profile: profile.name, file: override.from, line: 0 };
+  return out;
 }
 
 function requireReference(ctx: ProfileContext, profile: ResolvedProfile, key: string): void {

@@ -17,7 +17,9 @@ import { totpMfa } from "./mfa/totp.js";
 import { ykmanMfa } from "./mfa/ykman.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
+import { credentialSource } from "./source/credential-source.js";
 import { storedKeysSource } from "./source/stored-keys.js";
+import { webIdentitySource } from "./source/web-identity.js";
 
 /** Options the CLI hands to built-ins. */
 export interface BuiltinOptions {
@@ -34,6 +36,8 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     passKeystore(), // the pass password store ("pass")
     storedKeysSource(), // long-lived keys from the keystore
     credentialProcessSource(), // credential_process sources
+    webIdentitySource(), // web_identity_token_file / AWS_WEB_IDENTITY_TOKEN_FILE: AssumeRoleWithWebIdentity
+    credentialSource(), // credential_source: the environment, container or instance credentials
     keystoreCache(), // sessions cached in the keystore (stage CACHE)
     flagMfa({ token: options.mfaToken }), // --mfa-token
     processMfa(), // mfa_process

@@ -12,6 +12,9 @@ import { createVirtualClock, type VirtualClock } from "./clock.js";
 import { internalFailure, invalidAction, StsError } from "./errors.js";
 import { createFaultQueue, type FaultSpec } from "./faults.js";
 import { ROUTES } from "./routes.js";
+// Routes of issue 12 (web identity, instance and container credentials); after routes.js, which they fill.
+import "./web-identity.js";
+import "./machine.js";
 import { parseQuery, type SignedRequestParts, sha256Hex } from "./sigv4.js";
 import { parseSigV4 } from "./sigv4-claim.js";
 import type { RoleConfig, RoleInfo, UserConfig, UserCredentials } from "./world.js";
@@ -260,11 +263,17 @@ function requestParams(req: IncomingMessage, query: string, payload: Buffer): Ma
   return params;
 }
 
-/** What the call log keeps of the parameters: no signature material and never the MFA code. */
+/** What the call log keeps of the parameters: no signature material, never the MFA code or a web identity token. */
 function recordedParams(params: ReadonlyMap<string, string>): Pick<StsCall, "params" | "tokenCode"> {
   const kept: Record<string, string> = {};
   for (const [name, value] of params) {
-    if (name === "Action" || name === "Version" || name === "TokenCode" || name.startsWith("X-Amz-")) {
+    if (
+      name === "Action" ||
+      name === "Version" ||
+      name === "TokenCode" ||
+      name === "WebIdentityToken" ||
+      name.startsWith("X-Amz-")
+    ) {
       continue;
     }
     kept[name] = value;

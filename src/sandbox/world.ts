@@ -49,6 +49,26 @@ export interface RoleTrust {
   requireMfa?: boolean;
   /** The trust policy's `sts:ExternalId` condition. */
   externalId?: string;
+  /**
+   * A `Federated` OIDC principal with its `aud`/`sub` conditions: who may call
+   * AssumeRoleWithWebIdentity (web-identity.ts checks the token against it).
+   */
+  webIdentity?: WebIdentityTrust;
+  /**
+   * The `Authorization` header the container-credentials stand-in (machine.ts) requires for this
+   * role; the role must also name the service principal `ecs-tasks.amazonaws.com`.
+   */
+  containerToken?: string;
+}
+
+/** The OIDC identity provider a role trusts, and the token claims its trust policy requires. */
+export interface WebIdentityTrust {
+  /** The token's `iss` (`https://token.actions.githubusercontent.com`). */
+  issuer: string;
+  /** The required `aud` (the trust policy's `…:aud` condition). */
+  audience: string;
+  /** Allowed `sub` values (`…:sub` condition); any when absent. */
+  subjects?: string[];
 }
 
 /** A role to create. */
