@@ -112,7 +112,7 @@ const vendorPlugin = {
   // check below) may contain the word.
   // Only `await import(`, `return import(` and `(import(` are dynamic imports esbuild writes; any
   // other `import(` (in a string, say) stops the build rather than being rewritten.
-  const rewritten = code.replace(/(?<![\w$.])import\(/g, (match, offset) => {
+  const rewritten = code.replace(/(?<![\w$.])import\(/g, (_match, offset) => {
     if (!/(?:\bawait\s+|\breturn\s+|[(,=]\s*)$/.test(code.slice(Math.max(0, offset - 12), offset))) {
       throw new Error(
         `vsw build: an import( in dist/vsw-cli.cjs is not a dynamic import: ${code.slice(offset - 40, offset + 40)}`,
