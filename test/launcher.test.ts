@@ -7,13 +7,17 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { closeWorld, type Home, runVsw, VSW, type World, worldWithHome } from "./helpers/harness.js";
@@ -101,4 +105,20 @@ describe("the launcher's code cache", () => {
       assert.equal(bytes.includes(secret as string), false, "a secret is in the code cache");
     }
   });
+});
+
+test("an install without its bundle says so in one line, with exit 1", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vsw-broken-"));
+  try {
+    cpSync(VSW, join(dir, "vsw.cjs"));
+    const r = spawnSync(process.execPath, [join(dir, "vsw.cjs"), "--version"], { encoding: "utf8" });
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /^vsw: Could not read "[^"]*vsw-cli\.cjs" \(ENOENT\): this vsw installation is incomplete\. \(VSW_INSTALL_BROKEN\)\nhint: Reinstall vsw/,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -86,7 +86,20 @@ function compile(source: string, cachedData: Buffer | undefined): Script {
   return new Script(source, { filename: bundle, cachedData });
 }
 
-const source = readFileSync(bundle, "utf8");
+/** The bundle's text; a broken install is one line and exit 1, as every vsw failure. */
+function readBundle(): string {
+  try {
+    return readFileSync(bundle, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    process.stderr.write(
+      `vsw: Could not read "${bundle}" (${code}): this vsw installation is incomplete. (VSW_INSTALL_BROKEN)\nhint: Reinstall vsw (npm install -g vsw), or run npm run build in a checkout.\n`,
+    );
+    process.exit(1);
+  }
+}
+
+const source = readBundle();
 const userFile = userCacheFile();
 const mine = read(userFile);
 let script = mine === undefined ? undefined : compile(source, mine);

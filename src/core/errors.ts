@@ -45,6 +45,7 @@ export type VswErrorCode =
   | "VSW_CANCELLED"
   | "VSW_NOT_SUPPORTED"
   | "VSW_IO_ERROR"
+  | "VSW_INSTALL_BROKEN"
   | "VSW_KEYS_EXIST";
 
 /**
