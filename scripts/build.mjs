@@ -101,7 +101,7 @@ const vendorPlugin = {
     // read and check, about 1.5 ms of a cached switch (README, Performance).
     minify: true,
     keepNames: true,
-    define: { VSW_VERSION: JSON.stringify(pkg.version), "import.meta.url": "__vswMetaUrl" },
+    define: { VSW_VERSION: JSON.stringify(pkg.version), "import.meta.url": "__vswMeta.url" },
     // A native binding cannot be bundled.
     external: ["@napi-rs/keyring"],
     plugins: [vendorPlugin],
@@ -124,7 +124,7 @@ const vendorPlugin = {
   // line numbers (the launcher's `Main` type lists the parameters).
   writeFileSync(
     out,
-    `(function (require, module, __filename, __dirname, __vswImport, __vswMetaUrl) {${rewritten}\n})`,
+    `(function (require, module, __filename, __dirname, __vswImport, __vswMeta) {${rewritten}\n})`,
   );
   const buildId = createHash("sha256").update(readFileSync(out)).digest("hex").slice(0, 16);
   await build({

@@ -32,11 +32,18 @@ type Main = (
   filename: string,
   dirname: string,
   vswImport: (specifier: string) => Promise<unknown>,
-  metaUrl: string,
+  meta: { readonly url: string },
 ) => void;
 
 const bundle = join(__dirname, "vsw-cli.cjs");
-const bundleUrl = pathToFileURL(bundle).href;
+/** The bundle's `import.meta`: its URL is made when first read (most runs never do). */
+const meta = {
+  get url(): string {
+    const url = pathToFileURL(bundle).href;
+    Object.defineProperty(this, "url", { value: url });
+    return url;
+  },
+};
 const DIGEST = 32;
 
 /**
@@ -134,5 +141,5 @@ if (fresh && userFile !== undefined) {
 }
 
 const vswImport = (specifier: string): Promise<unknown> =>
-  import(specifier.startsWith(".") ? new URL(specifier, bundleUrl).href : specifier);
-(compiled.runInThisContext() as Main)(require, module, bundle, __dirname, vswImport, bundleUrl);
+  import(specifier.startsWith(".") ? new URL(specifier, meta.url).href : specifier);
+(compiled.runInThisContext() as Main)(require, module, bundle, __dirname, vswImport, meta);

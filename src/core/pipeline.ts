@@ -85,6 +85,8 @@ export async function resolveCredentials(
     region: plan.region ?? inheritedRegion(input),
     credentials: await credentialsFor(vsw, plan, flags),
   };
+  // Untapped (no team plugin): no waterfall compiled on the hot path.
+  if (!vsw.hooks.credentials.taps.length) return resolved;
   return { ...resolved, credentials: await vsw.hooks.credentials.promise(resolved.credentials, resolved) };
 }
 
