@@ -18,6 +18,7 @@ import type { VswPlugin } from "./core/vsw.js";
 
 export { apiVersion } from "./core/api-version.js";
 export type { CommandArgs, CommandSpec, FlagSpec, PluginCommand, ValueKind } from "./core/commands.js";
+export { type AwsConfig, loadAwsConfig, type Origin, type ProfileConfig } from "./core/config.js";
 export { formatDuration, parseDuration } from "./core/duration.js";
 export {
   commandHint,

@@ -19,6 +19,7 @@ export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
   "keystore-action": ["list", "migrate"],
   "import-source": ["credentials-file", "aws-vault"],
   "mfa-action": ["add", "code", "remove", "list"],
+  "sso-action": ["login", "logout", "sync"],
 };
 
 /** Flags every command takes (yargs globals, plus --help). */

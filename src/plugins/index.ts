@@ -17,6 +17,7 @@ import { totpMfa } from "./mfa/totp.js";
 import { ykmanMfa } from "./mfa/ykman.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
+import { ssoSource } from "./sso/sso.js";
 import { storedKeysSource } from "./source/stored-keys.js";
 
 /** Options the CLI hands to built-ins. */
@@ -34,6 +35,7 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     passKeystore(), // the pass password store ("pass")
     storedKeysSource(), // long-lived keys from the keystore
     credentialProcessSource(), // credential_process sources
+    ssoSource(), // IAM Identity Center: sso_* profiles, vsw sso login/logout/sync (SDK loaded lazily)
     keystoreCache(), // sessions cached in the keystore (stage CACHE)
     flagMfa({ token: options.mfaToken }), // --mfa-token
     processMfa(), // mfa_process
