@@ -57,7 +57,13 @@ ${extraConfig}`;
     emu,
     home,
     config,
-    tokenFile: join(home.dir, ".aws", "sso", "cache", `${createHash("sha1").update("corp").digest("hex")}.json`),
+    tokenFile: join(
+      home.dir,
+      ".aws",
+      "sso",
+      "cache",
+      `${createHash("sha1").update("corp").digest("hex")}.json`,
+    ),
     async close() {
       home.cleanup();
       await emu.close();
@@ -120,4 +126,37 @@ export function readToken(world: SsoWorld): Record<string, string> {
 export function writeToken(world: SsoWorld, token: Record<string, string>): void {
   mkdirSync(join(world.home.dir, ".aws", "sso", "cache"), { recursive: true, mode: 0o700 });
   writeFileSync(world.tokenFile, JSON.stringify(token), { mode: 0o600 });
+}
+
+/**
+ * An `AWS_DATA_PATH` folder that points the AWS CLI v2 (2.9.19, which predates the endpoint
+ * variables and ignores --endpoint-url in `aws sso login`) at the emulator: botocore loads a
+ * service's `endpoint-rule-set-1.json` from AWS_DATA_PATH before its own, so a rule set with one
+ * unconditional endpoint sends sso, sso-oidc and sts to `url`. The parameters are the real rule
+ * sets' (the resolver checks the ones the client passes).
+ */
+export function cliDataPath(dir: string, url: string): string {
+  const flag = (builtIn: string) => ({ builtIn, required: true, default: false, type: "Boolean" });
+  const parameters = {
+    Region: { builtIn: "AWS::Region", required: false, type: "String" },
+    UseDualStack: flag("AWS::UseDualStack"),
+    UseFIPS: flag("AWS::UseFIPS"),
+    Endpoint: { builtIn: "SDK::Endpoint", required: false, type: "String" },
+  };
+  const services: Array<[string, string, Record<string, unknown>]> = [
+    ["sso", "2019-06-10", parameters],
+    ["sso-oidc", "2019-06-10", parameters],
+    ["sts", "2011-06-15", { ...parameters, UseGlobalEndpoint: flag("AWS::STS::UseGlobalEndpoint") }],
+  ];
+  for (const [service, version, params] of services) {
+    const folder = join(dir, service, version);
+    mkdirSync(folder, { recursive: true });
+    const ruleSet = {
+      version: "1.0",
+      parameters: params,
+      rules: [{ conditions: [], endpoint: { url, properties: {}, headers: {} }, type: "endpoint" }],
+    };
+    writeFileSync(join(folder, "endpoint-rule-set-1.json"), JSON.stringify(ruleSet));
+  }
+  return dir;
 }

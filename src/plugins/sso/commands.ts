@@ -32,7 +32,7 @@ export function ssoCommand(): PluginCommand {
     flags: {
       "--session": { describe: "The [sso-session NAME] to use", value: "free" },
       "--profile": { describe: "A profile that uses IAM Identity Center", value: "profile" },
-      "--no-browser": { describe: "Print the sign-in URL and code without opening a browser" },
+      "--no-browser": { describe: "--no-browser: print the sign-in URL and code, open no browser" },
       "--template": {
         describe: "sync: profile names, from {account_name} {account_id} {role_name} {session}",
         value: "free",
