@@ -323,3 +323,37 @@ describe("vsw sso login and the shared token cache", () => {
     });
   });
 });
+
+describe("signing in during a switch", () => {
+  test("on a terminal, a switch without a token runs the sign-in itself and goes on", async (t) => {
+    const script = spawnSync("sh", ["-c", "command -v script"], { encoding: "utf8" }).stdout.trim();
+    if (!script) {
+      if (process.env.CI === "true") throw new Error("script (util-linux) is required under CI=true");
+      t.skip("script (util-linux) is not installed");
+      return;
+    }
+    await inSsoWorld(async (w) => {
+      // `script` gives vsw a pseudo-terminal as its controlling terminal; the prompt goes there.
+      const command = `${process.execPath} ${VSW} export deploy --format json`;
+      const r = await runApproving(w.emu, script, ["-qec", command, "/dev/null"], {
+        ...w.home.env,
+        PATH: "/usr/bin:/bin", // no xdg-open from elsewhere: nothing to open in a test
+      });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.ok(r.userCode, "the code was shown on the terminal");
+      assert.match(r.stdout, /Sign in to IAM Identity Center \(sso-session "corp"\)/);
+      assert.match(r.stdout, /"AccessKeyId":"ASIA/);
+      assert.deepEqual(
+        actions(w).filter((a) => !a.startsWith("CreateToken 400")),
+        [
+          "RegisterClient 200",
+          "StartDeviceAuthorization 200",
+          "CreateToken 200",
+          "GetRoleCredentials 200",
+          "AssumeRole 200",
+        ],
+      );
+      assert.ok(existsSync(w.tokenFile), "the token is cached for the AWS CLI too");
+    });
+  });
+});
