@@ -98,8 +98,7 @@ describe("unsupported credential sources", () => {
   after(() => home.cleanup());
 
   for (const [name, body, key] of [
-    ["sso", "sso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n", "sso_start_url"],
-    ["sso2", "sso_session: corp\nsso_account_id: 111111111111\n", "sso_session"],
+    // IAM Identity Center profiles are the sso plugin's now (test/sso.test.ts).
     [
       "ec2",
       "role_arn = arn:aws:iam::111111111111:role/x\ncredential_source = Ec2InstanceMetadata\n",
