@@ -117,7 +117,7 @@ describe("vsw sso login and the shared token cache", () => {
       const token = readToken(w);
       assert.equal(token.startUrl, "https://corp.awsapps.com/start");
       assert.equal(token.region, "eu-west-1");
-      assert.match(token.expiresAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.match(String(token.expiresAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       for (const field of [
         "accessToken",
         "clientId",
