@@ -1,8 +1,7 @@
 import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
-import { BUILTIN_COMMAND_WORDS } from "../plugins/index.js";
 import { commands } from "./commands/index.js";
-import { COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
+import { BUILTIN_PLUGIN_COMMANDS, COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
 import { type GlobalArgs, hasTeamPlugins, prebuildVsw } from "./context.js";
 import { pluginCommands, yargsCommand } from "./plugin-commands.js";
 
@@ -58,7 +57,7 @@ export async function runYargs(argv: string[]): Promise<void> {
   const globals = globalArgs(argv);
   // A built-in plugin's command (`vsw sso`) is registered when its word is on the line.
   const words = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
-  if (hasTeamPlugins(globals.plugin) || words.some((w) => BUILTIN_COMMAND_WORDS.includes(w))) {
+  if (hasTeamPlugins(globals.plugin) || words.some((w) => BUILTIN_PLUGIN_COMMANDS.includes(w))) {
     for (const command of pluginCommands(await prebuildVsw(globals))) cli.command(yargsCommand(command));
   }
   await cli.parseAsync();

@@ -20,9 +20,6 @@ import { credentialProcessSource } from "./source/credential-process.js";
 import { storedKeysSource } from "./source/stored-keys.js";
 import { ssoSource } from "./sso/sso.js";
 
-/** The words of the commands built-in plugins add (the CLI loads the plugins for them). */
-export const BUILTIN_COMMAND_WORDS: readonly string[] = ["sso"];
-
 /** Options the CLI hands to built-ins. */
 export interface BuiltinOptions {
   /** `--mfa-token`. */
