@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
@@ -211,6 +212,42 @@ describe("vsw sso login and the shared token cache", () => {
       assert.deepEqual(actions(w), ["GetRoleCredentials 200", "AssumeRole 200"]);
       assert.match(w.emu.session(creds.AccessKeyId)?.arn ?? "", /555555555555:assumed-role\/deploy\//);
     });
+  });
+
+  test("the legacy form (sso_start_url in the profile) shares the token keyed by the start URL, with the AWS CLI too", async (t) => {
+    const legacy = `
+[profile legacy]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 444444444444
+sso_role_name = Admin
+`;
+    await inSsoWorld(async (w) => {
+      const r = await vswApproving(w, ["sso", "login", "legacy", "--no-browser"]);
+      assert.equal(r.code, 0, r.stderr);
+      const file = join(
+        w.home.dir,
+        ".aws",
+        "sso",
+        "cache",
+        `${createHash("sha1").update("https://legacy.awsapps.com/start").digest("hex")}.json`,
+      );
+      const token = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+      assert.equal(token.startUrl, "https://legacy.awsapps.com/start");
+      assert.equal(token.region, "us-east-1");
+      assert.equal(token.refreshToken, undefined, "no scopes, no refresh token");
+      const creds = await exportJson(w, "legacy");
+      assert.match(
+        w.emu.session(creds.AccessKeyId)?.arn ?? "",
+        /^arn:aws:sts::444444444444:assumed-role\/AWSReservedSSO_Admin_/,
+      );
+      const env = cliEnv(t, w);
+      if (!env) return;
+      w.emu.resetCalls();
+      const cli = await run(AWS_CLI, ["sts", "get-caller-identity", "--profile", "legacy"], { env });
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.deepEqual(actions(w), ["GetRoleCredentials 200", "GetCallerIdentity 200"]);
+    }, legacy);
   });
 
   test("an expired token is refreshed with its refresh token, and the cache file updated", async () => {
