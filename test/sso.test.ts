@@ -317,6 +317,41 @@ sso_role_name = Admin
     });
   });
 
+  test("polling too fast is answered with slow_down, and vsw waits 5 s more between polls from then on", async () => {
+    await inSsoWorld(async (w) => {
+      w.emu.sso.settings.enforcedInterval = 2; // advertises 1 s, enforces 2 s
+      const started = Date.now();
+      const r = await runApproving(
+        w.emu,
+        process.execPath,
+        [VSW, "sso", "login", "--session", "corp", "--no-browser"],
+        w.home.env,
+        { delayMs: 2500 },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const polls = w.emu.calls.filter((c) => c.action === "CreateToken").map((c) => c.errorCode ?? "ok");
+      assert.deepEqual(polls, ["AuthorizationPendingException", "SlowDownException", "ok"]);
+      // Polls at 1 s and 2 s, then 1 + 5 s later (RFC 8628 §3.5).
+      assert.ok(Date.now() - started >= 7500, `took ${Date.now() - started} ms`);
+    });
+  });
+
+  test("a device code that expires before it is approved is VSW_SSO_LOGIN_EXPIRED", async () => {
+    await inSsoWorld(async (w) => {
+      w.emu.sso.settings.deviceCodeSeconds = 2;
+      const r = await runVsw(["sso", "login", "--session", "corp", "--no-browser"], {
+        env: w.home.env,
+        detached: true,
+      });
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        /The sign-in code for sso-session "corp" expired before it was approved\. \(VSW_SSO_LOGIN_EXPIRED\)/,
+      );
+      assert.ok(!existsSync(w.tokenFile));
+    });
+  });
+
   test("vsw sso logout ends the session at IAM Identity Center and forgets the token and role sessions", async () => {
     await inSsoWorld(async (w) => {
       await login(w);

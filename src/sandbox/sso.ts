@@ -39,6 +39,8 @@ export interface SsoAdmin {
     refreshTokenSeconds: number;
     deviceCodeSeconds: number;
     interval: number;
+    /** The polling interval the emulator enforces (slow_down when faster), default `interval`. */
+    enforcedInterval?: number;
     pageSize: number;
   };
 }
@@ -325,7 +327,8 @@ function token(context: RouteContext, state: SsoState): RouteReply {
   }
   if (device.state === "pending") {
     // RFC 8628 §3.5: polling faster than the interval is answered with slow_down.
-    const early = now - device.lastPollMs < state.settings.interval * 1000 - 200;
+    const enforced = state.settings.enforcedInterval ?? state.settings.interval;
+    const early = now - device.lastPollMs < enforced * 1000 - 200;
     device.lastPollMs = now;
     return early
       ? oidcError("CreateToken", 400, "SlowDownException", "slow_down", "Client is polling too quickly")

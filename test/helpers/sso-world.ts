@@ -80,7 +80,7 @@ export function runApproving(
   file: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { deny?: boolean } = {},
+  options: { deny?: boolean; delayMs?: number } = {},
 ): Promise<RunResult & { userCode: string | undefined }> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -91,9 +91,11 @@ export function runApproving(
       if (userCode) return;
       const match = /\b([B-Z]{4}-[B-Z]{4})\b/.exec(stdout + stderr);
       if (!match?.[1]) return;
-      userCode = match[1];
-      if (options.deny) emu.sso.deny(userCode);
-      else emu.sso.approve(userCode);
+      const code = match[1];
+      userCode = code;
+      const answer = () => (options.deny ? emu.sso.deny(code) : emu.sso.approve(code));
+      if (options.delayMs) setTimeout(answer, options.delayMs);
+      else answer();
     };
     child.stdout?.on("data", (d: Buffer) => {
       stdout += d.toString();
