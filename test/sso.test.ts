@@ -195,6 +195,26 @@ describe("vsw sso login and the shared token cache", () => {
     });
   });
 
+  test("the client registration is shared too: neither tool registers again after the other signed in", async (t) => {
+    await inSsoWorld(async (w) => {
+      const env = cliEnv(t, w);
+      if (!env) return;
+      await login(w);
+      w.emu.resetCalls();
+      const cli = await runApproving(
+        w.emu,
+        AWS_CLI,
+        ["sso", "login", "--sso-session", "corp", "--no-browser"],
+        env,
+      );
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.ok(!actions(w).includes("RegisterClient 200"), "the AWS CLI reused vsw's registration");
+      w.emu.resetCalls();
+      await login(w);
+      assert.ok(!actions(w).includes("RegisterClient 200"), "vsw reused the registration in the CLI's token");
+    });
+  });
+
   test("after aws sso login (the AWS CLI v2), vsw switches with no second sign-in", async (t) => {
     await inSsoWorld(async (w) => {
       const env = cliEnv(t, w);

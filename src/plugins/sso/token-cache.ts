@@ -109,14 +109,19 @@ export function readRegistration(env: Env, signIn: SsoSignIn, nowMs: number): Ss
       expiresAt: token.registrationExpiresAt,
     });
   }
-  const cached = readJson(registrationFile(env, signIn));
-  if (
-    cached &&
-    typeof cached.clientId === "string" &&
-    typeof cached.clientSecret === "string" &&
-    typeof cached.expiresAt === "string"
-  ) {
-    candidates.push(cached as unknown as SsoRegistration);
+  // The AWS CLI v2's own file; older CLI versions kept the legacy form's in botocore-client-id-REGION.
+  const files = [registrationFile(env, signIn)];
+  if (signIn.session === null) files.push(join(cacheDir(env), `botocore-client-id-${signIn.ssoRegion}.json`));
+  for (const file of files) {
+    const cached = readJson(file);
+    if (
+      cached &&
+      typeof cached.clientId === "string" &&
+      typeof cached.clientSecret === "string" &&
+      typeof cached.expiresAt === "string"
+    ) {
+      candidates.push(cached as unknown as SsoRegistration);
+    }
   }
   // Why 15 minutes: botocore's expiry window; a registration about to lapse is not worth a flow.
   return candidates.find((r) => Date.parse(r.expiresAt) - nowMs > 15 * 60_000);
