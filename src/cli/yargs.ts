@@ -1,5 +1,6 @@
 import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
+import { builtinPluginCommands } from "../plugins/index.js";
 import { commands } from "./commands/index.js";
 import { BUILTIN_PLUGIN_COMMANDS, COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
 import { type GlobalArgs, hasTeamPlugins, prebuildVsw } from "./context.js";
@@ -55,10 +56,13 @@ export async function runYargs(argv: string[]): Promise<void> {
   // Plugins' commands (the `commands` hook), in --help like the built-ins. The core is built here
   // only when a team plugin is named: the built-ins add no command, and --help stays as fast.
   const globals = globalArgs(argv);
-  // A built-in plugin's command (`vsw sso`) is registered when its word is on the line.
-  const words = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
-  if (hasTeamPlugins(globals.plugin) || words.some((w) => BUILTIN_PLUGIN_COMMANDS.includes(w))) {
-    for (const command of pluginCommands(await prebuildVsw(globals))) cli.command(yargsCommand(command));
+  // The built-in plugins' commands (`vsw sso`) from their descriptions, without building the core:
+  // in --help like the built-ins; their handler builds it, as for any plugin command.
+  for (const command of builtinPluginCommands()) cli.command(yargsCommand(command));
+  if (hasTeamPlugins(globals.plugin)) {
+    for (const command of pluginCommands(await prebuildVsw(globals))) {
+      if (!BUILTIN_PLUGIN_COMMANDS.includes(command.name)) cli.command(yargsCommand(command));
+    }
   }
   await cli.parseAsync();
 }

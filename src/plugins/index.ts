@@ -2,7 +2,7 @@
  * The built-in plugins, in the order they are applied. Each uses exactly the API a team plugin
  * uses; order inside a hook comes from stages, not from this list.
  */
-import type { VswPlugin } from "../plugin.js";
+import type { PluginCommand, VswPlugin } from "../plugin.js";
 import { keystoreCache } from "./cache/keystore-cache.js";
 import { awsConfig } from "./config/aws-config.js";
 import { documentFormats } from "./format/documents.js";
@@ -18,7 +18,16 @@ import { ykmanMfa } from "./mfa/ykman.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
 import { storedKeysSource } from "./source/stored-keys.js";
+import { ssoCommand } from "./sso/commands.js";
 import { ssoSource } from "./sso/sso.js";
+
+/**
+ * The commands the built-in plugins add, as they describe them (a description only: `run` gets the
+ * core the CLI builds). Their words are `BUILTIN_PLUGIN_COMMANDS` of the CLI grammar.
+ */
+export function builtinPluginCommands(): PluginCommand[] {
+  return [ssoCommand()];
+}
 
 /** Options the CLI hands to built-ins. */
 export interface BuiltinOptions {

@@ -20,14 +20,7 @@ export function ssoCommand(): PluginCommand {
     name: "sso",
     describe: "Sign in to IAM Identity Center (AWS SSO), sign out, or sync its profiles",
     usage: "<action> [profile]",
-    help: [
-      "IAM Identity Center (AWS SSO): `vsw sso login` signs in with the device flow (the URL and code are",
-      "printed, the browser opened where one exists), `vsw sso logout` signs out, `vsw sso sync` writes one",
-      "profile per account and role into a marked block of ~/.aws/config. The sign-in is named by",
-      "--session NAME (an [sso-session NAME] section) or by a profile that uses one (or the legacy",
-      "sso_start_url form); with neither, the config's only sso-session. The token is the AWS CLI v2's",
-      "(~/.aws/sso/cache), so `aws sso login` and `vsw sso login` sign both tools in.",
-    ].join("\n"),
+    help: "IAM Identity Center (AWS SSO): vsw sso login signs in (device flow), vsw sso logout signs out, vsw sso sync writes one profile per account and role into ~/.aws/config. Name the sign-in with --session NAME or a profile; the token is shared with the AWS CLI v2 (~/.aws/sso/cache).",
     positionals: ["sso-action", "profile"],
     flags: {
       "--session": { describe: "The [sso-session NAME] to use", value: "free" },
