@@ -129,3 +129,24 @@ describe("vsw sso sync", () => {
     }
   });
 });
+
+describe("the sso command's help and completion", () => {
+  test("vsw --help lists it, vsw sso --help describes it, and completion offers its actions", async () => {
+    const w = await startSsoWorld();
+    try {
+      const help = await runVsw(["--help"], { env: w.home.env });
+      assert.match(help.stdout, /vsw sso \[args\.\.\] +IAM Identity Center/);
+      const own = await runVsw(["sso", "--help"], { env: w.home.env });
+      assert.equal(own.code, 0);
+      assert.match(own.stdout, /--session/);
+      assert.match(own.stdout, /--template/);
+      assert.match(own.stdout, /vsw sso sync --session corp/);
+      const actions = await runVsw(["__complete", "--", "sso", ""], { env: w.home.env });
+      assert.deepEqual(actions.stdout.trim().split("\n").slice(1), ["login", "logout", "sync"]);
+      const word = await runVsw(["__complete", "--", "ss"], { env: w.home.env });
+      assert.match(word.stdout, /^sso\t/m);
+    } finally {
+      await w.close();
+    }
+  });
+});
