@@ -25,9 +25,23 @@ export interface LoginOptions {
   browser: boolean;
 }
 
-/** The SDK's Node-version warning is noise the user cannot act on (machine notes); set before a client is made. */
-export function quietSdk(): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const SDK_WARNING = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
+/**
+ * Silences the SDK's Node-version warning (noise the user cannot act on; the STS plugin does the
+ * same) while `client` lives: set before the client is made, removed again by its `destroy`, so
+ * `vsw exec` does not hand vsw's own setting to its command.
+ */
+export function quietSdk<C extends { destroy(): void }>(make: () => C): C {
+  if (process.env[SDK_WARNING] !== undefined) return make();
+  process.env[SDK_WARNING] = "true";
+  const client = make();
+  const destroy = client.destroy.bind(client);
+  client.destroy = () => {
+    destroy();
+    delete process.env[SDK_WARNING];
+  };
+  return client;
 }
 
 /** Endpoint precedence of the SDK: the service's variable, then the global one. */
@@ -39,14 +53,16 @@ async function oidcClient(
   vsw: Vsw,
   signIn: SsoSignIn,
 ): Promise<{ sdk: Oidc; client: InstanceType<Oidc["SSOOIDCClient"]> }> {
-  quietSdk();
   const sdk = await import("@aws-sdk/client-sso-oidc");
-  const client = new sdk.SSOOIDCClient({
-    region: signIn.ssoRegion,
-    endpoint: endpoint(vsw.env, "SSO_OIDC"),
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
-  });
+  const client = quietSdk(
+    () =>
+      new sdk.SSOOIDCClient({
+        region: signIn.ssoRegion,
+        endpoint: endpoint(vsw.env, "SSO_OIDC"),
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+      }),
+  );
   return { sdk, client };
 }
 

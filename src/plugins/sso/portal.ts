@@ -15,15 +15,17 @@ async function portal(
   vsw: Vsw,
   signIn: SsoSignIn,
 ): Promise<{ sdk: Sso; client: InstanceType<Sso["SSOClient"]> }> {
-  quietSdk();
   const sdk = await import("@aws-sdk/client-sso");
-  const client = new sdk.SSOClient({
-    region: signIn.ssoRegion,
-    endpoint: endpoint(vsw.env, "SSO"),
-    maxAttempts: 4,
-    retryMode: "standard",
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
-  });
+  const client = quietSdk(
+    () =>
+      new sdk.SSOClient({
+        region: signIn.ssoRegion,
+        endpoint: endpoint(vsw.env, "SSO"),
+        maxAttempts: 4,
+        retryMode: "standard",
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: 15_000 },
+      }),
+  );
   return { sdk, client };
 }
 
