@@ -53,11 +53,11 @@ export async function runYargs(argv: string[]): Promise<void> {
     });
   for (const command of commands) cli.command(withExtras(command as CommandModule<GlobalArgs, GlobalArgs>));
   for (const verb of NOT_YET) cli.command(notYet(verb));
-  // Plugins' commands (the `commands` hook), in --help like the built-ins. The core is built here
-  // only when a team plugin is named: the built-ins add no command, and --help stays as fast.
+  // Plugins' commands (the `commands` hook), in --help like the built-ins. The built-in plugins'
+  // (`vsw sso`) come from their descriptions, without building the core (their handler builds it,
+  // as for any plugin command); the core is built here only when a team plugin is named, so
+  // --help stays as fast.
   const globals = globalArgs(argv);
-  // The built-in plugins' commands (`vsw sso`) from their descriptions, without building the core:
-  // in --help like the built-ins; their handler builds it, as for any plugin command.
   for (const command of builtinPluginCommands()) cli.command(yargsCommand(command));
   if (hasTeamPlugins(globals.plugin)) {
     for (const command of pluginCommands(await prebuildVsw(globals))) {
