@@ -27,13 +27,15 @@ export async function shellCommandLines(build) {
     logLevel: "warning",
   });
   const source = bundled.outputFiles[0].text;
-  const { COMMAND_SPECS } = await import(
+  const { COMMAND_SPECS, BUILTIN_PLUGIN_COMMANDS = [] } = await import(
     `data:text/javascript;base64,${Buffer.from(source).toString("base64")}`
   );
   // `use` and `off` are the wrapper's own: it handles them before the pass-through.
-  const words = COMMAND_SPECS.flatMap((spec) => [spec.name, ...(spec.aliases ?? [])]).filter(
-    (word) => word !== "use" && word !== "off",
-  );
+  // Built-in plugins' commands (`vsw sso`) too: the function must not take them for profiles.
+  const words = [
+    ...COMMAND_SPECS.flatMap((spec) => [spec.name, ...(spec.aliases ?? [])]),
+    ...BUILTIN_PLUGIN_COMMANDS,
+  ].filter((word) => word !== "use" && word !== "off");
   const out = [];
   for (const [shell, pattern] of Object.entries(PATTERNS)) {
     const file = new URL(`../shell/vsw.${shell}`, import.meta.url);

@@ -18,7 +18,13 @@ import type { VswPlugin } from "./core/vsw.js";
 
 export { apiVersion } from "./core/api-version.js";
 export type { CommandArgs, CommandSpec, FlagSpec, PluginCommand, ValueKind } from "./core/commands.js";
-export type { IniFileKind } from "./core/config.js";
+export {
+  type AwsConfig,
+  type IniFileKind,
+  loadAwsConfig,
+  type Origin,
+  type ProfileConfig,
+} from "./core/config.js";
 export { buildSectionIndex, indexFits } from "./core/config-index.js";
 export { formatDuration, parseDuration } from "./core/duration.js";
 export {

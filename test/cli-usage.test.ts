@@ -93,24 +93,6 @@ describe("usage errors", () => {
   });
 });
 
-describe("unsupported credential sources", () => {
-  const home = makeHome();
-  after(() => home.cleanup());
-
-  for (const [name, body, key] of [
-    ["sso", "sso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n", "sso_start_url"],
-    ["sso2", "sso_session: corp\nsso_account_id: 111111111111\n", "sso_session"],
-  ]) {
-    test(`a profile with ${key} is refused when no plugin takes it, naming the key`, async () => {
-      home.writeConfig(`[profile ${name}]\n${body}`);
-      const r = await runVsw(["plan", name as string], { env: home.env });
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`${key}.*no loaded plugin supports`));
-      assert.match(r.stderr, /\(VSW_CONFIG_UNSUPPORTED\)/);
-    });
-  }
-});
-
 describe("vsw add", () => {
   let home: Home;
   before(() => {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { resolveCredentials } from "../src/core/pipeline.js";
+import { buildPlan, resolveCredentials } from "../src/core/pipeline.js";
 import { createVsw, type Vsw } from "../src/core/vsw.js";
 import { type Credentials, isVswError, STAGE_DEFAULT, STAGE_POLICY, VswError } from "../src/plugin.js";
 import { keystoreCache } from "../src/plugins/cache/keystore-cache.js";
@@ -264,5 +264,58 @@ describe("pipeline", () => {
     assert.deepEqual(sts.calls, []);
     assert.deepEqual([...store.items.keys()], ["keys/base"], "nothing was cached");
     assert.ok(await resolveCredentials(vsw, "dev"), "another profile is not refused");
+  });
+});
+
+describe("a source no plugin takes (ExternalSourceStep)", () => {
+  const input = (configText: string, profile: string) => ({
+    profile,
+    configText,
+    configFile: "/c",
+    credentialsText: "",
+    credentialsFile: "/k",
+    storedKeys: new Set<string>(),
+    env: {},
+    flags: {},
+  });
+  const SSO =
+    "[profile sso]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111111111111\nsso_role_name = Admin\n";
+
+  for (const [name, body, key] of [
+    ["sso", SSO, "sso_start_url"],
+    [
+      "ec2",
+      "[profile ec2]\nrole_arn = arn:aws:iam::111111111111:role/x\ncredential_source = Ec2InstanceMetadata\n",
+      "credential_source",
+    ],
+    [
+      "wi",
+      "[profile wi]\nrole_arn = arn:aws:iam::111111111111:role/x\nweb_identity_token_file = /t\n",
+      "web_identity_token_file",
+    ],
+  ] as const) {
+    test(`${key}: refused, naming the key, when no plugin replaces the step`, async () => {
+      const vsw = createVsw({ env: {} });
+      // A tap that changes nothing still leaves the step in place.
+      vsw.hooks.plan.tap("bystander", (plan) => plan);
+      for (const v of [createVsw({ env: {} }), vsw]) {
+        await assert.rejects(buildPlan(v, input(body, name)), (error: unknown) => {
+          assert.ok(isVswError(error));
+          assert.equal(error.code, "VSW_CONFIG_UNSUPPORTED");
+          assert.match(error.message, new RegExp(`${key}.*no loaded plugin supports`));
+          return true;
+        });
+      }
+    });
+  }
+
+  test("a plan tap that replaces it makes the plan valid", async () => {
+    const vsw = createVsw({ env: {} });
+    vsw.hooks.plan.tap("acme-sso", (plan) => ({
+      ...plan,
+      steps: [{ type: "acme-sso:role" as const, profile: plan.steps[0].profile, label: "Acme SSO" }],
+    }));
+    const plan = await buildPlan(vsw, input(SSO, "sso"));
+    assert.equal(plan.steps[0].type, "acme-sso:role");
   });
 });

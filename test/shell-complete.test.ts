@@ -23,6 +23,7 @@ import {
   renderCompletion,
 } from "../src/cli/commands/complete.js";
 import { commands } from "../src/cli/commands/index.js";
+import { BUILTIN_PLUGIN_COMMANDS } from "../src/cli/complete-specs.js";
 import { yargsHead } from "../src/cli/options.js";
 import { quotePosix } from "../src/plugins/format/shell-quote.js";
 import { type Home, ROOT, requireTool, run, runVsw } from "./helpers/harness.js";
@@ -197,9 +198,11 @@ describe("Completion agrees with the commands", () => {
         .replace(/^\s*(case|\()?/, "")
         .split(/[\s|()]+/)
         .filter((w) => w && w !== "case" && w !== "'-*'" && w !== "-*");
-      const expected = yargsCommands
-        .flatMap((c) => [c.name, ...c.aliases])
-        .filter((w) => w !== "off" && w !== "use");
+      // With the built-in plugins' commands (`vsw sso`), which the wrappers pass through too.
+      const expected = [
+        ...yargsCommands.flatMap((c) => [c.name, ...c.aliases]),
+        ...BUILTIN_PLUGIN_COMMANDS,
+      ].filter((w) => w !== "off" && w !== "use");
       assert.deepEqual(words.sort(), expected.sort());
     });
   }

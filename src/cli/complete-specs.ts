@@ -11,6 +11,12 @@ export type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
 const SHELLS: readonly string[] = ["bash", "zsh", "sh", "fish", "pwsh"];
 
+/**
+ * The commands built-in plugins add (the `sso` plugin's `vsw sso`): the CLI applies the plugins
+ * when one of these words is on the line, and the shell wrappers pass them to the binary.
+ */
+export const BUILTIN_PLUGIN_COMMANDS: readonly string[] = ["sso"];
+
 /** The candidates of the value kinds that are fixed lists (formats come from the plugins). */
 export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
   shell: SHELLS,
@@ -19,6 +25,7 @@ export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
   "keystore-action": ["list", "migrate"],
   "import-source": ["credentials-file", "aws-vault"],
   "mfa-action": ["add", "code", "remove", "list"],
+  "sso-action": ["login", "logout", "sync"],
 };
 
 /** Flags every command takes (yargs globals, plus --help). */

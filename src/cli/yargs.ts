@@ -1,7 +1,8 @@
 import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
+import { builtinPluginCommands } from "../plugins/index.js";
 import { commands } from "./commands/index.js";
-import { COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
+import { BUILTIN_PLUGIN_COMMANDS, COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
 import { type GlobalArgs, hasTeamPlugins, prebuildVsw } from "./context.js";
 import { pluginCommands, yargsCommand } from "./plugin-commands.js";
 
@@ -52,11 +53,16 @@ export async function runYargs(argv: string[]): Promise<void> {
     });
   for (const command of commands) cli.command(withExtras(command as CommandModule<GlobalArgs, GlobalArgs>));
   for (const verb of NOT_YET) cli.command(notYet(verb));
-  // Plugins' commands (the `commands` hook), in --help like the built-ins. The core is built here
-  // only when a team plugin is named: the built-ins add no command, and --help stays as fast.
+  // Plugins' commands (the `commands` hook), in --help like the built-ins. The built-in plugins'
+  // (`vsw sso`) come from their descriptions, without building the core (their handler builds it,
+  // as for any plugin command); the core is built here only when a team plugin is named, so
+  // --help stays as fast.
   const globals = globalArgs(argv);
+  for (const command of builtinPluginCommands()) cli.command(yargsCommand(command));
   if (hasTeamPlugins(globals.plugin)) {
-    for (const command of pluginCommands(await prebuildVsw(globals))) cli.command(yargsCommand(command));
+    for (const command of pluginCommands(await prebuildVsw(globals))) {
+      if (!BUILTIN_PLUGIN_COMMANDS.includes(command.name)) cli.command(yargsCommand(command));
+    }
   }
   await cli.parseAsync();
 }

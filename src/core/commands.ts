@@ -17,6 +17,7 @@ export type ValueKind =
   | "keystore-action" // what `vsw keystore` does: list, migrate
   | "import-source" // what `vsw import` reads: credentials-file, aws-vault
   | "mfa-action" // what `vsw mfa` does: add, code, remove, list
+  | "sso-action" // what `vsw sso` does: login, logout, sync
   | "command" // a command line of its own: the shell's default completion
   | "free"; // anything: no candidates
 

@@ -121,7 +121,11 @@ export function loadAwsConfig(
   configFile: string,
   credentialsText: string,
   credentialsFile: string,
-): AwsConfig & { profiles: Map<string, ProfileConfig> } {
+): AwsConfig & {
+  profiles: Map<string, ProfileConfig>;
+  services: Map<string, ProfileConfig>;
+  ssoSessions: Map<string, ProfileConfig>;
+} {
   const profiles = new Map<string, ProfileConfig>();
   const services = new Map<string, ProfileConfig>();
   const ssoSessions = new Map<string, ProfileConfig>();

@@ -2,7 +2,7 @@
  * The built-in plugins, in the order they are applied. Each uses exactly the API a team plugin
  * uses; order inside a hook comes from stages, not from this list.
  */
-import type { VswPlugin } from "../plugin.js";
+import type { PluginCommand, VswPlugin } from "../plugin.js";
 import { keystoreCache } from "./cache/keystore-cache.js";
 import { awsConfig } from "./config/aws-config.js";
 import { documentFormats } from "./format/documents.js";
@@ -20,6 +20,16 @@ import { credentialProcessSource } from "./source/credential-process.js";
 import { credentialSource } from "./source/credential-source.js";
 import { storedKeysSource } from "./source/stored-keys.js";
 import { webIdentitySource } from "./source/web-identity.js";
+import { ssoCommand } from "./sso/commands.js";
+import { ssoSource } from "./sso/sso.js";
+
+/**
+ * The commands the built-in plugins add, as they describe them (a description only: `run` gets the
+ * core the CLI builds). Their words are `BUILTIN_PLUGIN_COMMANDS` of the CLI grammar.
+ */
+export function builtinPluginCommands(): PluginCommand[] {
+  return [ssoCommand()];
+}
 
 /** Options the CLI hands to built-ins. */
 export interface BuiltinOptions {
@@ -38,6 +48,7 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     credentialProcessSource(), // credential_process sources
     webIdentitySource(), // web_identity_token_file / AWS_WEB_IDENTITY_TOKEN_FILE: AssumeRoleWithWebIdentity
     credentialSource(), // credential_source: the environment, container or instance credentials
+    ssoSource(), // IAM Identity Center: sso_* profiles, vsw sso login/logout/sync (SDK loaded lazily)
     keystoreCache(), // sessions cached in the keystore (stage CACHE)
     flagMfa({ token: options.mfaToken }), // --mfa-token
     processMfa(), // mfa_process

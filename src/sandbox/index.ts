@@ -7,6 +7,7 @@ export { StsError } from "./errors.js";
 export type { FaultKind, FaultSpec } from "./faults.js";
 export type { SessionInfo, StsCall, StsEmulator, StsEmulatorOptions } from "./server.js";
 export { startStsEmulator } from "./server.js";
+export type { SsoAdmin, SsoAssignment } from "./sso.js";
 export {
   base32Decode,
   base32Encode,

@@ -17,6 +17,7 @@ import "./web-identity.js";
 import "./machine.js";
 import { parseQuery, type SignedRequestParts, sha256Hex } from "./sigv4.js";
 import { parseSigV4 } from "./sigv4-claim.js";
+import { type SsoAdmin, ssoOf } from "./sso.js";
 import type { RoleConfig, RoleInfo, UserConfig, UserCredentials } from "./world.js";
 import { createWorld, principalAccount, principalArn, type Session } from "./world.js";
 import { errorXml, successXml } from "./xml.js";
@@ -92,6 +93,8 @@ export interface StsEmulator {
   successCount(action?: string): number;
   /** The session behind a temporary access key. */
   session(accessKeyId: string): SessionInfo | undefined;
+  /** IAM Identity Center: assignments, device-code approval, token settings (sso.ts). */
+  readonly sso: SsoAdmin;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -222,6 +225,7 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
       const owner = world.findKey(accessKeyId);
       return owner?.kind === "session" ? sessionInfo(owner.session) : undefined;
     },
+    sso: ssoOf(world, clock),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
