@@ -122,3 +122,44 @@ test("an install without its bundle says so in one line, with exit 1", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe("a hot command's early exit", () => {
+  let world: World;
+  let home: Home;
+  before(async () => {
+    ({ world, home } = await worldWithHome());
+    const minted = await runVsw(["export", "dev", "--mfa-token", world.code()], { env: home.env });
+    assert.equal(minted.code, 0, minted.stderr);
+  });
+  after(() => closeWorld(world, home));
+
+  test("waits for a plugin's unfinished work (a timer, a write) before ending", async () => {
+    const marker = join(home.dir, "written-late");
+    const plugin = join(home.dir, "slow-writer.mjs");
+    writeFileSync(
+      plugin,
+      `import { writeFileSync } from "node:fs";
+export default {
+  name: "slow-writer",
+  apiVersion: "^1.0.0",
+  apply(vsw) {
+    vsw.hooks.credentials.tap("slow-writer", (credentials) => {
+      setTimeout(() => writeFileSync(${JSON.stringify(marker)}, "done"), 150);
+      return credentials;
+    });
+  },
+};
+`,
+    );
+    const r = await runVsw(["export", "dev", "--format", "env", "--plugin", plugin], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /AWS_SESSION_TOKEN/);
+    assert.equal(existsSync(marker) && readFileSync(marker, "utf8"), "done");
+  });
+
+  test("keeps the exit code and everything said on stderr", async () => {
+    const r = await runVsw(["export", "no-such-profile", "--format", "env"], { env: home.env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /VSW_PROFILE_NOT_FOUND\)\nhint: /);
+  });
+});

@@ -11,17 +11,50 @@ import { ioError, report } from "./report.js";
 import { shutdownAll } from "./shutdown.js";
 import { EXIT_PIPE } from "./stdout.js";
 
+/** Whether anything used `process.stdout` or `process.stderr` (see {@link exitEarly}). */
+let stdioUsed = false;
+for (const name of ["stdout", "stderr"] as const) {
+  const original = Object.getOwnPropertyDescriptor(process, name);
+  const get = original?.get;
+  if (!original || !get) continue;
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: original.enumerable,
+    get() {
+      stdioUsed = true;
+      Object.defineProperty(process, name, original);
+      return get.call(process);
+    },
+  });
+}
+
+/**
+ * Ends a hot command (`env`, `export`, `off`, Tab) at once when it is done and nothing is left to
+ * wait for. Why: Node's orderly end frees the whole environment first, about 2 ms of a 30 ms
+ * switch; `process.exit` skips that. Only when no stdio stream was used (its writes may still be
+ * queued on some platforms: the hot commands write stdout with one synchronous write) and no
+ * handle or request is still active (a plugin's unfinished work).
+ */
+function exitEarly(): void {
+  if (stdioUsed || process.getActiveResourcesInfo().length > 0) return;
+  process.exit();
+}
+
 async function main(argv: string[]): Promise<void> {
   const fast = parseFast(argv);
   try {
     // Shell completion runs on every TAB: answered here, without yargs (protocol in complete.ts).
-    if (argv[0] === "__complete") return await runComplete(argv.slice(1));
-    if (fast?.name === "env") return await runEnv(fast.args);
-    if (fast?.name === "export") return await runExport(fast.args);
-    if (fast?.name === "off") return await runOff(fast.args);
-    watchStdout();
-    const { runYargs } = await import("./yargs.js");
-    await runYargs(argv);
+    if (argv[0] === "__complete") await runComplete(argv.slice(1));
+    else if (fast?.name === "env") await runEnv(fast.args);
+    else if (fast?.name === "export") await runExport(fast.args);
+    else if (fast?.name === "off") await runOff(fast.args);
+    else {
+      watchStdout();
+      const { runYargs } = await import("./yargs.js");
+      await runYargs(argv);
+      return;
+    }
+    hot = true;
   } catch (error) {
     process.exitCode = await report(error, argv.includes("--debug"));
   } finally {
@@ -43,4 +76,9 @@ function watchStdout(): void {
   });
 }
 
-void main(process.argv.slice(2));
+/** Set when a hot command finished without an error. */
+let hot = false;
+
+void main(process.argv.slice(2)).then(() => {
+  if (hot) exitEarly();
+});
