@@ -5,14 +5,14 @@
  * it, the shell wrappers' command lists are generated from it (scripts/shell-commands.mjs), and a
  * plugin's commands (the `commands` hook) join it at run time.
  */
-import type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
+import type { CommandSpec, FlagSpec, NamedValueKind } from "../core/commands.js";
 
 export type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
 const SHELLS: readonly string[] = ["bash", "zsh", "sh", "fish", "pwsh"];
 
 /** The candidates of the value kinds that are fixed lists (formats come from the plugins). */
-export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
+export const VALUES: Partial<Record<NamedValueKind, readonly string[]>> = {
   shell: SHELLS,
   "rc-shell": ["bash", "zsh", "fish"],
   keystore: ["file", "keychain", "pass"],
