@@ -12,9 +12,12 @@ import { createVirtualClock, type VirtualClock } from "./clock.js";
 import { internalFailure, invalidAction, StsError } from "./errors.js";
 import { createFaultQueue, type FaultSpec } from "./faults.js";
 import { ROUTES } from "./routes.js";
+// Each registers its route in ROUTES (issue 13: vsw rotate's IAM calls, vsw login's federation endpoint).
+import "./iam.js";
+import "./federation.js";
 import { parseQuery, type SignedRequestParts, sha256Hex } from "./sigv4.js";
 import { parseSigV4 } from "./sigv4-claim.js";
-import type { RoleConfig, RoleInfo, UserConfig, UserCredentials } from "./world.js";
+import type { RoleConfig, RoleInfo, UserConfig, UserCredentials, World } from "./world.js";
 import { createWorld, principalAccount, principalArn, type Session } from "./world.js";
 import { errorXml, successXml } from "./xml.js";
 
@@ -91,6 +94,8 @@ export interface StsEmulator {
   session(accessKeyId: string): SessionInfo | undefined;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
+  /** The world itself, for tests that look at or tune IAM state (a user's keys, `newKeyDelayMs`). */
+  readonly world: World;
 }
 
 /** Larger bodies are refused; an STS request is a few kilobytes at most. */
@@ -206,6 +211,7 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
     port,
     clock,
     calls,
+    world,
     createUser: (config) => world.createUser(config),
     createRole: (config) => world.createRole(config),
     injectFault: (fault) => faults.add(fault),
@@ -264,7 +270,15 @@ function requestParams(req: IncomingMessage, query: string, payload: Buffer): Ma
 function recordedParams(params: ReadonlyMap<string, string>): Pick<StsCall, "params" | "tokenCode"> {
   const kept: Record<string, string> = {};
   for (const [name, value] of params) {
-    if (name === "Action" || name === "Version" || name === "TokenCode" || name.startsWith("X-Amz-")) {
+    // `Session` and `SigninToken` are the federation endpoint's (vsw login): secrets, never kept.
+    if (
+      name === "Action" ||
+      name === "Version" ||
+      name === "TokenCode" ||
+      name === "Session" ||
+      name === "SigninToken" ||
+      name.startsWith("X-Amz-")
+    ) {
       continue;
     }
     kept[name] = value;
