@@ -70,9 +70,13 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
   return {
     command: `${command.name} [args..]`,
     aliases: [...(command.aliases ?? [])],
-    describe: command.hidden ? false : (command.help ?? command.describe),
+    // The one-line `describe` in `vsw --help`; the longer `help` and the usage on `vsw NAME --help`.
+    describe: command.hidden ? false : command.describe,
     builder: (yargs: Argv<GlobalArgs>) => {
-      let built = yargs.positional("args", {
+      let built = yargs.usage(
+        `$0 ${command.name} ${command.usage ?? "[args..]"}\n\n${command.help ?? command.describe}`,
+      );
+      built = built.positional("args", {
         type: "string",
         array: true,
         describe: "Arguments of the command",

@@ -1,5 +1,7 @@
 import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
+import { createVsw, type Vsw } from "../core/vsw.js";
+import { builtinPlugins } from "../plugins/index.js";
 import { commands } from "./commands/index.js";
 import { COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
 import { type GlobalArgs, hasTeamPlugins, prebuildVsw } from "./context.js";
@@ -11,7 +13,7 @@ declare const VSW_VERSION: string;
  * aws-vault's verbs that vsw does not have yet: a clear answer with a stable code, rather than
  * "Unknown command" and yargs' "Did you mean lock?" for `login`.
  */
-const NOT_YET = ["login", "rotate", "proxy"];
+const NOT_YET = ["proxy"];
 
 /** aws-vault's `exec` flags for a metadata server, not in vsw yet. */
 const EXEC_SERVER_FLAGS = ["server", "ec2-server", "ecs-server"];
@@ -52,12 +54,12 @@ export async function runYargs(argv: string[]): Promise<void> {
     });
   for (const command of commands) cli.command(withExtras(command as CommandModule<GlobalArgs, GlobalArgs>));
   for (const verb of NOT_YET) cli.command(notYet(verb));
-  // Plugins' commands (the `commands` hook), in --help like the built-ins. The core is built here
-  // only when a team plugin is named: the built-ins add no command, and --help stays as fast.
+  // Plugins' commands (the `commands` hook), in --help like the built-ins. The whole core is built
+  // here only when a team plugin is named; the built-ins' own commands (login, rotate) are read from
+  // a bare core, which opens no keystore and reads no file, so --help stays as fast.
   const globals = globalArgs(argv);
-  if (hasTeamPlugins(globals.plugin)) {
-    for (const command of pluginCommands(await prebuildVsw(globals))) cli.command(yargsCommand(command));
-  }
+  const described = hasTeamPlugins(globals.plugin) ? await prebuildVsw(globals) : builtinCommandsCore();
+  for (const command of pluginCommands(described)) cli.command(yargsCommand(command));
   await cli.parseAsync();
 }
 
@@ -122,6 +124,13 @@ function globalArgs(argv: readonly string[]): GlobalArgs & { mfaToken?: string }
     else if (word === "--debug") args.debug = true;
   }
   return args;
+}
+
+/** A core with only the built-in plugins applied, to read the commands they add (nothing runs). */
+function builtinCommandsCore(): Vsw {
+  const vsw = createVsw({ env: {} });
+  for (const plugin of builtinPlugins()) vsw.use(plugin);
+  return vsw;
 }
 
 function notYet(verb: string): CommandModule<GlobalArgs, GlobalArgs> {

@@ -10,11 +10,13 @@ import { envFormat } from "./format/env.js";
 import { fileKeystore } from "./keystore/file.js";
 import { keychainKeystore } from "./keystore/keychain.js";
 import { passKeystore } from "./keystore/pass.js";
+import { loginCommand } from "./login/login.js";
 import { flagMfa } from "./mfa/flag.js";
 import { processMfa } from "./mfa/process.js";
 import { promptMfa } from "./mfa/prompt.js";
 import { totpMfa } from "./mfa/totp.js";
 import { ykmanMfa } from "./mfa/ykman.js";
+import { rotateCommand } from "./rotate/rotate.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
 import { storedKeysSource } from "./source/stored-keys.js";
@@ -43,5 +45,7 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     stsSession(), // GetSessionToken / AssumeRole with the AWS SDK, loaded lazily
     envFormat(), // env: shell code for bash, zsh, sh, fish, pwsh
     documentFormats(), // json, ini, dotenv
+    loginCommand(), // vsw login: a console sign-in URL (the commands hook)
+    rotateCommand(), // vsw rotate: a new access key for an IAM user, then the old one deleted
   ];
 }
