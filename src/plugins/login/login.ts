@@ -54,6 +54,10 @@ const LOGIN: PluginCommand = {
     "--path": { describe: "Console page to open (e.g. ec2/home#Instances)", value: "free" },
     "--region": { describe: "Console region (default: the profile's)", value: "region" },
     "--stdout": { describe: "Print the sign-in URL instead of opening a browser" },
+    "--mfa-token": {
+      describe: "MFA code, when the role needs one (else asked on the terminal)",
+      value: "free",
+    },
     "--duration": {
       describe: "Session length (15m to 12h; the federated session up to 36h)",
       value: "free",
