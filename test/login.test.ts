@@ -157,6 +157,18 @@ describe("vsw login", () => {
     }
   });
 
+  test("STS that cannot be reached for GetFederationToken is VSW_STS_UNREACHABLE", async () => {
+    const r = await runVsw(["login", "base", "--stdout"], {
+      env: { ...env, AWS_ENDPOINT_URL_STS: "http://127.0.0.1:9" },
+    });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /Could not reach http:\/\/127\.0\.0\.1:9 for the console sign-in of "base"\. \(VSW_STS_UNREACHABLE\)/,
+    );
+    assert.equal(r.stdout, "");
+  });
+
   test("a plain-http federation endpoint elsewhere than loopback is refused before anything is sent", async () => {
     const r = await runVsw(["login", "dev", "--stdout"], {
       env: { ...env, VSW_FEDERATION_ENDPOINT: "http://signin.example.com" },

@@ -88,7 +88,8 @@ function stsFailure(error: unknown, profile: string, endpoint: string | undefine
   if (isVswError(error)) return error;
   const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown };
   const where = endpoint ?? "STS";
-  if (e.$metadata === undefined || ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT"].includes(String(e.code))) {
+  // No HTTP status: the request never got an answer (refused, timed out, DNS).
+  if ((e.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode === undefined) {
     return new VswError(
       "VSW_STS_UNREACHABLE",
       `Could not reach ${where} for the console sign-in of "${profile}".`,
