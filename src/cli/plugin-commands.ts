@@ -70,8 +70,8 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
   return {
     command: `${command.name} [args..]`,
     aliases: [...(command.aliases ?? [])],
-    // The one-line `describe` in `vsw --help`; the longer `help` and the usage on `vsw NAME --help`.
-    describe: command.hidden ? false : command.describe,
+    // `vsw --help` lists the first paragraph of `help`; `vsw NAME --help` shows all of it and the usage.
+    describe: command.hidden ? false : (command.help ?? command.describe).split("\n\n")[0],
     builder: (yargs: Argv<GlobalArgs>) => {
       let built = yargs.usage(
         `$0 ${command.name} ${command.usage ?? "[args..]"}\n\n${command.help ?? command.describe}`,

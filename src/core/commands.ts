@@ -60,7 +60,10 @@ export interface CommandSpec {
    * shown as `[args..]` whatever this says. Absent: no positional.
    */
   usage?: string;
-  /** The longer description `vsw --help` and `vsw NAME --help` show; `describe` (completion's) when absent. */
+  /**
+   * The longer description `vsw NAME --help` shows (paragraphs separated by a blank line); `vsw --help`
+   * lists a plugin command with its first paragraph. `describe` (completion's) when absent.
+   */
   help?: string;
   /** Examples `vsw NAME --help` shows: each a command line and what it does. */
   examples?: ReadonlyArray<readonly [command: string, what: string]>;

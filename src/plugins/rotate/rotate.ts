@@ -50,7 +50,8 @@ const ROTATE: PluginCommand = {
   describe: "Replace a profile's stored access key with a new one",
   usage: "<profile>",
   help: [
-    "Replace the long-lived access key PROFILE uses (its own, or its source_profile's) with a new one (aws-vault rotate): CreateAccessKey, store the new key, wait until STS accepts it, then DeleteAccessKey of the old one, and drop the cached sessions of the profile.",
+    "Replace the long-lived access key PROFILE uses (its own, or its source_profile's) with a new one (aws-vault rotate).",
+    "CreateAccessKey, wait until STS accepts the new key (IAM is eventually consistent), store it in place of the old one, then DeleteAccessKey of the old one, and drop the cached sessions of the profile.",
     "IAM is called with an MFA session when the profile has mfa_serial (GetSessionToken with MFA; AWS refuses IAM calls from a session without MFA), else with the stored key itself; --no-session always uses the stored key.",
     "Interrupted at any point, the keystore still holds a working key and IAM at most one key more; run vsw rotate PROFILE again and it finishes (or undoes) the interrupted rotation.",
     "The IAM endpoint is AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else the profile's endpoint_url. VSW_ROTATE_WAIT bounds the wait for the new key (default 60s).",
