@@ -3,8 +3,8 @@
  * {@link Route} on `GET /federation`:
  *
  * - `Action=getSigninToken&Session={"sessionId","sessionKey","sessionToken"}[&SessionDuration=N]`
- *   checks that the three are a live emulator session (a role, federation-token or MFA session;
- *   never a long-term key) and answers `{"SigninToken": …}`. The token is
+ *   checks that the three are a live emulator session (a role or federation-token session; never
+ *   a long-term key nor a GetSessionToken session) and answers `{"SigninToken": …}`. The token is
  *   `base64url(JSON {"sessionId", "nonce"})`, so a test can decode which session it stands for;
  *   it is valid for 15 minutes of real time, like AWS's.
  * - `Action=login&Issuer=…&Destination=…&SigninToken=…` answers a 302 to `Destination` for a
@@ -58,6 +58,10 @@ export function federationRoute(context: RouteContext): RouteReply | undefined {
       !same(owner.session.sessionToken, sessionToken)
     ) {
       return fail("getSigninToken", 400, "The session credentials are not valid.");
+    }
+    // AWS signs in only role and federated-user sessions, not an IAM user's GetSessionToken session.
+    if (owner.session.kind === "session-token") {
+      return fail("getSigninToken", 400, "GetSessionToken credentials cannot sign in to the console.");
     }
     if (owner.session.expiresAtMs <= context.clock.nowMs()) {
       return fail("getSigninToken", 400, "The session credentials have expired.");
