@@ -15,7 +15,6 @@ import type { Caller } from "./actions.js";
 import { authenticate } from "./auth.js";
 import { StsError } from "./errors.js";
 import { ROUTES, type RouteContext, type RouteReply } from "./routes.js";
-import { parseSigV4 } from "./sigv4-claim.js";
 import type { AccessKeyRecord, User } from "./world.js";
 import { escapeXml, isoSeconds, renderXml, type XmlElement } from "./xml.js";
 
@@ -50,22 +49,16 @@ const ACTIONS: Readonly<Record<string, IamHandler>> = {
   },
 };
 
-/** Answers IAM requests (signed for `iam`, or carrying IAM's API version); anything else passes. */
+/** Answers IAM requests (IAM's API version, 2010-05-08); anything else passes. */
 export function iamRoute(context: RouteContext): RouteReply | undefined {
   const params = new URLSearchParams(context.query);
   if (context.payload.length > 0) {
     for (const [name, value] of new URLSearchParams(context.payload.toString("utf8")))
       params.set(name, value);
   }
-  let service: string | undefined;
-  try {
-    service = parseSigV4(context.parts).service;
-  } catch {
-    // Unsigned: IAM's only if it names IAM's version.
-  }
-  if (service !== "iam" && !(service === undefined && params.get("Version") === IAM_VERSION)) {
-    return undefined;
-  }
+  // One emulator serves both: IAM's requests are told apart by IAM's API version (a request signed
+  // for `iam` with STS's version goes to STS, which refuses the scope, and the other way round).
+  if (params.get("Version") !== IAM_VERSION) return undefined;
   const action = params.get("Action") ?? "";
   let callerArn: string | undefined;
   try {
@@ -77,8 +70,7 @@ export function iamRoute(context: RouteContext): RouteReply | undefined {
     );
     const user = permittedUser(caller);
     callerArn = user.arn;
-    const handler =
-      params.get("Version") === IAM_VERSION && Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (!handler)
       throw new StsError(
         400,

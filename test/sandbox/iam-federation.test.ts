@@ -6,7 +6,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { decodeSigninToken } from "../../src/sandbox/federation.js";
-import { type Creds, codeOf, credsOf, DEV_ROLE, rejectsWith, startWorld, type TestWorld } from "./helpers.js";
+import {
+  type Creds,
+  codeOf,
+  credsOf,
+  DEV_ROLE,
+  rawRequest,
+  rejectsWith,
+  startWorld,
+  type TestWorld,
+} from "./helpers.js";
 
 async function iamFor(world: TestWorld, creds: Creds) {
   const iam = await import("@aws-sdk/client-iam");
@@ -97,13 +106,15 @@ describe("IAM access keys in the emulator", () => {
     for (const c of [plain, withoutMfa, withMfa]) c.client.destroy();
   });
 
-  test("a request signed for sts is not an IAM request", async (t) => {
+  test("an IAM request signed for sts is refused for its scope", async (t) => {
     const world = await startWorld(t);
-    // The STS client's request carries STS's Version: it goes to STS, which does not know the action.
-    const sts = world.client(world.stranger, { maxAttempts: 1 });
-    const call = sts.send(new world.sdk.GetCallerIdentityCommand({}));
-    assert.equal((await call).Arn, world.stranger.arn);
-    assert.equal(world.emu.calls.at(-1)?.action, "GetCallerIdentity");
+    const res = await rawRequest(world.emu, {
+      creds: world.stranger,
+      params: { Action: "ListAccessKeys", Version: "2010-05-08" },
+      service: "sts",
+    });
+    assert.equal(res.status, 403);
+    assert.equal(res.message, "Credential should be scoped to correct service: 'iam'. ");
   });
 });
 
