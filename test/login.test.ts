@@ -28,7 +28,8 @@ describe("vsw login", () => {
   let env: NodeJS.ProcessEnv;
   before(async () => {
     ({ world, home } = await worldWithHome());
-    env = { ...home.env, VSW_FEDERATION_ENDPOINT: world.emu.url };
+    // No terminal prompt, ever: a test that needs a code passes --mfa-token.
+    env = { ...home.env, VSW_FEDERATION_ENDPOINT: world.emu.url, VSW_NO_PROMPT: "1" };
   });
   after(async () => closeWorld(world, home));
 

@@ -75,7 +75,7 @@ describe("vsw rotate", () => {
     assert.equal(owner?.kind, "user");
     ci = (owner as { user: User }).user;
     home.writeConfig(`${world.config}\n[profile ci]\nregion = eu-west-1\nendpoint_url = ${world.emu.url}\n`);
-    env = home.env;
+    env = { ...home.env, VSW_NO_PROMPT: "1" };
     const add = await runVsw(["add", "ci", "--env"], {
       env: { ...env, AWS_ACCESS_KEY_ID: created.accessKeyId, AWS_SECRET_ACCESS_KEY: created.secretAccessKey },
     });
