@@ -4,7 +4,7 @@
  * (GetSessionToken with MFA; AWS refuses IAM calls from a session without MFA), else with the
  * stored keys. The new key is stored only once STS accepts it, and the old one deleted only after.
  *
- * Crash safety (each point has a test that kills vsw there, tests/rotate.test.ts): a journal item
+ * Crash safety (each point has a test that kills vsw there, test/rotate.test.ts): a journal item
  * `rotate/PROFILE` in the keystore (encrypted, like the keys) is written before IAM is changed
  * and removed last. At every point the keystore holds a working key and IAM at most one more:
  *
