@@ -15,6 +15,7 @@ import type {
   VswPlugin,
 } from "../../plugin.js";
 import { parseDuration, VswError } from "../../plugin.js";
+import { printableText } from "../printable.js";
 import { openBrowser } from "./browser.js";
 import {
   CONSOLE_SERVICES,
@@ -126,7 +127,7 @@ async function runLogin(args: CommandArgs, vsw: Vsw): Promise<void> {
   }
   await openBrowser(vsw, url);
   process.stderr.write(
-    `vsw: opened the AWS console for "${profile}" in the browser (the link works for 15 minutes).\n`,
+    `vsw: opened the AWS console for "${printableText(profile)}" in the browser (the link works for 15 minutes).\n`,
   );
 }
 

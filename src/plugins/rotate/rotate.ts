@@ -31,6 +31,7 @@ import type {
   VswPlugin,
 } from "../../plugin.js";
 import { commandHint, formatDuration, keysItem, parseDuration, parseItem, VswError } from "../../plugin.js";
+import { printableText as shown } from "../printable.js";
 import { callerArn, endpoints, type IamCalls, iamCalls } from "./iam.js";
 
 const NAME = "command-rotate";
@@ -107,7 +108,8 @@ async function runRotate(args: CommandArgs, vsw: Vsw): Promise<void> {
 
 async function rotate(vsw: Vsw, args: CommandArgs, plan: Plan, owner: string): Promise<void> {
   const keystore = vsw.keystore();
-  const say = (line: string) => process.stderr.write(`vsw: ${line}\n`);
+  // Names come from the config and IAM's answers: escaped, so no control character reaches the terminal.
+  const say = (line: string) => process.stderr.write(`vsw: ${shown(line)}\n`);
   const pause = testPause(vsw);
   const endpointUrl = (
     plan.steps.find((s) => "endpointUrl" in s && s.endpointUrl) as { endpointUrl?: string } | undefined
@@ -130,7 +132,7 @@ async function rotate(vsw: Vsw, args: CommandArgs, plan: Plan, owner: string): P
           `finished the interrupted rotation of "${owner}": ${finished} is stored and is the user's only key.`,
         );
         process.stdout.write(
-          `Rotated the access key of "${owner}" (IAM user ${userName}): now ${finished}.\n`,
+          `${shown(`Rotated the access key of "${owner}" (IAM user ${userName}): now ${finished}.`)}\n`,
         );
         return;
       }
@@ -178,7 +180,7 @@ async function rotate(vsw: Vsw, args: CommandArgs, plan: Plan, owner: string): P
     await keystore.delete(journalItem(owner));
     await dropSessions(keystore, owner, plan.profile);
     process.stdout.write(
-      `Rotated the access key of "${owner}" (IAM user ${userName}): ${stored.accessKeyId} → ${created.accessKeyId}.\n`,
+      `${shown(`Rotated the access key of "${owner}" (IAM user ${userName}): ${stored.accessKeyId} → ${created.accessKeyId}.`)}\n`,
     );
   } finally {
     iam.destroy();
