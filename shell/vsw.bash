@@ -25,6 +25,8 @@ vsw() {
     # The binary's commands, written by scripts/build.mjs from src/cli/complete-specs.ts.
     -* | env | export | exec | plan | list | ls | add | remove | rm | clear | lock | keystore | import | mfa | init | pick | plugins | sandbox | __complete)
       command vsw "$@" ;;
+    # The built-in plugins' commands (src/plugins/index.ts), not in the grammar table; test/builtin-commands.test.ts checks the list.
+    login | rotate) command vsw "$@" ;;
     *) __vsw_switch "$@" ;;
   esac
 }

@@ -22,6 +22,9 @@ function vsw --description 'Switch this shell to an AWS profile (vsw)'
             # The binary's commands, written by scripts/build.mjs from src/cli/complete-specs.ts.
         case '-*' env export exec plan list ls add remove rm clear lock keystore import mfa init pick plugins sandbox __complete
             command vsw $argv
+            # The built-in plugins' commands (src/plugins/index.ts), not in the grammar table; test/builtin-commands.test.ts checks the list.
+        case login rotate
+            command vsw $argv
         case '*'
             __vsw_switch $argv
     end
