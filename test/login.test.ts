@@ -78,6 +78,25 @@ describe("vsw login", () => {
     );
   });
 
+  test("--duration asks the role and the console session for that long; a chained role's console session is left alone", async () => {
+    world.emu.resetCalls();
+    const long = await runVsw(
+      ["login", "prod", "--duration", "2h", "--stdout", "--mfa-token", world.code()],
+      { env },
+    );
+    assert.equal(long.code, 0, long.stderr);
+    const session = world.emu.session(decodeSigninToken(parseLogin(long.stdout).token).sessionId);
+    assert.equal((session?.expiration.getTime() ?? 0) - (session?.issuedAt.getTime() ?? 0), 7200_000);
+    assert.equal(world.emu.calls.find((c) => c.action === "getSigninToken")?.params.SessionDuration, "7200");
+    world.emu.resetCalls();
+    const chained = await runVsw(["login", "dev", "--duration", "30m", "--stdout"], { env });
+    assert.equal(chained.code, 0, chained.stderr);
+    assert.equal(
+      world.emu.calls.find((c) => c.action === "getSigninToken")?.params.SessionDuration,
+      undefined,
+    );
+  });
+
   test("an IAM user without a role signs in as a federated user, without MFA, and says so", async () => {
     world.emu.resetCalls();
     const r = await runVsw(["login", "base", "--stdout"], { env });

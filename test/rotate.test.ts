@@ -241,6 +241,24 @@ describe("vsw rotate", () => {
     }
   });
 
+  test("a profile whose credentials come from a credential_process has no key to rotate", async () => {
+    home.writeConfig(
+      `${world.config}\n[profile ci]\nregion = eu-west-1\nendpoint_url = ${world.emu.url}\n[profile tool]\ncredential_process = /bin/false\n`,
+    );
+    try {
+      const r = await runVsw(["rotate", "tool"], { env });
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        /Profile "tool" does not use stored long-lived keys, so it has no key to rotate\. \(VSW_NOT_SUPPORTED\)/,
+      );
+    } finally {
+      home.writeConfig(
+        `${world.config}\n[profile ci]\nregion = eu-west-1\nendpoint_url = ${world.emu.url}\n`,
+      );
+    }
+  });
+
   test("has a help page and completes the profiles with stored keys", async () => {
     const help = await runVsw(["rotate", "--help"], { env });
     assert.equal(help.code, 0);
