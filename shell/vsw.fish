@@ -20,7 +20,7 @@ function vsw --description 'Switch this shell to an AWS profile (vsw)'
             set -e argv[1]
             __vsw_eval off --shell fish $argv
             # The binary's commands, written by scripts/build.mjs from src/cli/complete-specs.ts.
-        case '-*' env export exec plan list ls add remove rm clear lock keystore import mfa init pick plugins sandbox __complete sso
+        case '-*' env export exec plan list ls add remove rm clear lock keystore import mfa init pick plugins sandbox __complete sso login rotate
             command vsw $argv
         case '*'
             __vsw_switch $argv

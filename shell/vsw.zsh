@@ -25,7 +25,7 @@ vsw() {
     (use) shift && __vsw_switch "$@" ;;
     (off) shift && __vsw_eval off --shell zsh "$@" ;;
     # The binary's commands, written by scripts/build.mjs from src/cli/complete-specs.ts.
-    (-* | env | export | exec | plan | list | ls | add | remove | rm | clear | lock | keystore | import | mfa | init | pick | plugins | sandbox | __complete | sso)
+    (-* | env | export | exec | plan | list | ls | add | remove | rm | clear | lock | keystore | import | mfa | init | pick | plugins | sandbox | __complete | sso | login | rotate)
       command vsw "$@" ;;
     (*) __vsw_switch "$@" ;;
   esac

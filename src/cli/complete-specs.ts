@@ -5,20 +5,21 @@
  * it, the shell wrappers' command lists are generated from it (scripts/shell-commands.mjs), and a
  * plugin's commands (the `commands` hook) join it at run time.
  */
-import type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
+import type { CommandSpec, FlagSpec, NamedValueKind } from "../core/commands.js";
 
 export type { CommandSpec, FlagSpec, ValueKind } from "../core/commands.js";
 
 const SHELLS: readonly string[] = ["bash", "zsh", "sh", "fish", "pwsh"];
 
 /**
- * The commands built-in plugins add (the `sso` plugin's `vsw sso`): the CLI applies the plugins
- * when one of these words is on the line, and the shell wrappers pass them to the binary.
+ * The commands the built-in plugins add through the `commands` hook (`vsw sso`, `login`, `rotate`):
+ * the shell wrappers pass them to the binary instead of switching to a profile of that name
+ * (test/builtin-commands.test.ts checks this list against the plugins).
  */
-export const BUILTIN_PLUGIN_COMMANDS: readonly string[] = ["sso"];
+export const BUILTIN_PLUGIN_COMMANDS: readonly string[] = ["sso", "login", "rotate"];
 
 /** The candidates of the value kinds that are fixed lists (formats come from the plugins). */
-export const VALUES: Partial<Record<ValueKind, readonly string[]>> = {
+export const VALUES: Partial<Record<NamedValueKind, readonly string[]>> = {
   shell: SHELLS,
   "rc-shell": ["bash", "zsh", "fish"],
   keystore: ["file", "keychain", "pass"],

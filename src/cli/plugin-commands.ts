@@ -70,9 +70,13 @@ export function yargsCommand(command: PluginCommand): CommandModule<GlobalArgs, 
   return {
     command: `${command.name} [args..]`,
     aliases: [...(command.aliases ?? [])],
-    describe: command.hidden ? false : (command.help ?? command.describe),
+    // `vsw --help` lists the first paragraph of `help`; `vsw NAME --help` shows all of it and the usage.
+    describe: command.hidden ? false : (command.help ?? command.describe).split("\n\n")[0],
     builder: (yargs: Argv<GlobalArgs>) => {
-      let built = yargs.positional("args", {
+      let built = yargs.usage(
+        `$0 ${command.name} ${command.usage ?? "[args..]"}\n\n${command.help ?? command.describe}`,
+      );
+      built = built.positional("args", {
         type: "string",
         array: true,
         describe: "Arguments of the command",

@@ -12,7 +12,7 @@ declare const VSW_VERSION: string;
  * aws-vault's verbs that vsw does not have yet: a clear answer with a stable code, rather than
  * "Unknown command" and yargs' "Did you mean lock?" for `login`.
  */
-const NOT_YET = ["login", "rotate", "proxy"];
+const NOT_YET = ["proxy"];
 
 /** aws-vault's `exec` flags for a metadata server, not in vsw yet. */
 const EXEC_SERVER_FLAGS = ["server", "ec2-server", "ecs-server"];

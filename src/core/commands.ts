@@ -5,8 +5,14 @@
  */
 import type { Vsw } from "./vsw.js";
 
-/** What a positional argument or a flag's value completes to. */
-export type ValueKind =
+/**
+ * What a positional argument or a flag's value completes to: a named kind, or (since plugin API
+ * 1.3) a fixed list of candidates a plugin's command offers (`{ values: ["s3", "ec2"] }`).
+ */
+export type ValueKind = NamedValueKind | { readonly values: readonly string[] };
+
+/** The kinds of value vsw knows how to complete itself. */
+export type NamedValueKind =
   | "profile" // every profile of the config and every name with stored keys
   | "stored" // names with stored keys
   | "shell" // shells of the env format
@@ -55,7 +61,10 @@ export interface CommandSpec {
    * shown as `[args..]` whatever this says. Absent: no positional.
    */
   usage?: string;
-  /** The longer description `vsw --help` and `vsw NAME --help` show; `describe` (completion's) when absent. */
+  /**
+   * The longer description `vsw NAME --help` shows (paragraphs separated by a blank line); `vsw --help`
+   * lists a plugin command with its first paragraph. `describe` (completion's) when absent.
+   */
   help?: string;
   /** Examples `vsw NAME --help` shows: each a command line and what it does. */
   examples?: ReadonlyArray<readonly [command: string, what: string]>;

@@ -46,7 +46,13 @@ export type VswErrorCode =
   | "VSW_NOT_SUPPORTED"
   | "VSW_IO_ERROR"
   | "VSW_INSTALL_BROKEN"
-  | "VSW_KEYS_EXIST";
+  | "VSW_KEYS_EXIST"
+  | "VSW_LOGIN_FAILED"
+  | "VSW_BROWSER_FAILED"
+  | "VSW_IAM_ACCESS_DENIED"
+  | "VSW_IAM_LIMIT_EXCEEDED"
+  | "VSW_IAM_ERROR"
+  | "VSW_ROTATE_FAILED";
 
 /**
  * Any error code: a built-in one (listed for autocompletion) or a plugin's own, best with a prefix

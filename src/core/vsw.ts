@@ -7,7 +7,8 @@ import { createHooks, type Hooks } from "./hooks.js";
 import { chooseDefaultKeystore, type KeystoreChoice } from "./keystore-choice.js";
 import { traceKeystore } from "./keystore-trace.js";
 import { type LockFunction, lockDir, namedLocks } from "./lock.js";
-import type { Env, Keystore } from "./types.js";
+import { planFor, resolveCredentials } from "./pipeline.js";
+import type { Env, Keystore, Plan, ResolvedCredentials, ResolveFlags } from "./types.js";
 
 /** A plugin: a name (used as the tap name everywhere) and an `apply` that taps hooks. */
 export interface VswPlugin {
@@ -119,6 +120,17 @@ export interface Vsw {
    * `VSW_KEYSTORE_LOCKED`. A lock whose holder died is broken. Prefix a plugin's names with its own.
    */
   lock: LockFunction;
+  /**
+   * Runs the whole pipeline for `profile`, as `vsw export` does (plan, `authorize`, the cache, MFA,
+   * the session taps, the `credentials` waterfall), for a plugin command that needs a profile's
+   * session (`vsw login`). Since plugin API 1.3.
+   */
+  credentials(profile: string, flags?: ResolveFlags): Promise<ResolvedCredentials>;
+  /**
+   * The plan for `profile` after the `plan` hook, as `vsw plan` shows it: no secret read, no
+   * network. Since plugin API 1.3.
+   */
+  plan(profile: string, flags?: ResolveFlags): Promise<Plan>;
 }
 
 const noTerminal: Terminal = { open: () => undefined };
@@ -177,6 +189,8 @@ export function createVsw(options: VswOptions): Vsw {
       return shutdown;
     },
     lock: options.lock ?? namedLocks(() => lockDir(options.env)),
+    credentials: (profile, flags) => resolveCredentials(vsw, profile, flags),
+    plan: (profile, flags) => planFor(vsw, profile, flags),
     use(plugin) {
       plugin.apply(vsw);
       plugins.push(plugin.name);

@@ -2,6 +2,7 @@
  * The built-in plugins, in the order they are applied. Each uses exactly the API a team plugin
  * uses; order inside a hook comes from stages, not from this list.
  */
+import { createVsw } from "../core/vsw.js";
 import type { PluginCommand, VswPlugin } from "../plugin.js";
 import { keystoreCache } from "./cache/keystore-cache.js";
 import { awsConfig } from "./config/aws-config.js";
@@ -10,11 +11,13 @@ import { envFormat } from "./format/env.js";
 import { fileKeystore } from "./keystore/file.js";
 import { keychainKeystore } from "./keystore/keychain.js";
 import { passKeystore } from "./keystore/pass.js";
+import { loginCommand } from "./login/login.js";
 import { flagMfa } from "./mfa/flag.js";
 import { processMfa } from "./mfa/process.js";
 import { promptMfa } from "./mfa/prompt.js";
 import { totpMfa } from "./mfa/totp.js";
 import { ykmanMfa } from "./mfa/ykman.js";
+import { rotateCommand } from "./rotate/rotate.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
 import { credentialSource } from "./source/credential-source.js";
@@ -24,11 +27,14 @@ import { ssoCommand } from "./sso/commands.js";
 import { ssoSource } from "./sso/sso.js";
 
 /**
- * The commands the built-in plugins add, as they describe them (a description only: `run` gets the
- * core the CLI builds). Their words are `BUILTIN_PLUGIN_COMMANDS` of the CLI grammar.
+ * The commands the built-in plugins add through the `commands` hook (`vsw sso`, `login`, `rotate`),
+ * read from a bare core holding only the built-ins: no keystore is opened and no file read. Their
+ * words are `BUILTIN_PLUGIN_COMMANDS` of the CLI grammar (test/builtin-commands.test.ts checks it).
  */
 export function builtinPluginCommands(): PluginCommand[] {
-  return [ssoCommand()];
+  const vsw = createVsw({ env: {} });
+  for (const plugin of builtinPlugins()) vsw.use(plugin);
+  return vsw.hooks.commands.call([]) ?? [];
 }
 
 /** Options the CLI hands to built-ins. */
@@ -58,5 +64,7 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     stsSession(), // GetSessionToken / AssumeRole with the AWS SDK, loaded lazily
     envFormat(), // env: shell code for bash, zsh, sh, fish, pwsh
     documentFormats(), // json, ini, dotenv
+    loginCommand(), // vsw login: a console sign-in URL (the commands hook)
+    rotateCommand(), // vsw rotate: a new access key for an IAM user, then the old one deleted
   ];
 }

@@ -42,6 +42,7 @@ export const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   GetSessionToken: getSessionToken,
   AssumeRole: assumeRole,
   GetCallerIdentity: getCallerIdentity,
+  GetFederationToken: getFederationToken,
 };
 
 /**
@@ -183,11 +184,60 @@ function assumeRole({ world, caller, params, wallSeconds }: ActionContext): XmlE
   ];
 }
 
+/**
+ * GetFederationToken: only an IAM user's long-term key may call it (STS refuses session
+ * credentials), and it takes no MFA. 900 s to 129,600 s, 43,200 s when omitted.
+ */
+function getFederationToken({ world, caller, params }: ActionContext): XmlElement[] {
+  const v = createValidator(params);
+  const name = v.string("Name", { required: true, min: 2, max: 32, pattern: "[\\w+=,.@-]*" });
+  const duration = v.integer("DurationSeconds", 900, 129600) ?? 43200;
+  const policy = v.string("Policy", { min: 1, max: 2048 });
+  const policyArns = v.list("PolicyArns", 10).map(({ path, prefix }) => {
+    return v.check(`${path}.arn`, params.get(`${prefix}.arn`), { required: true, min: 20, max: 2048 }) ?? "";
+  });
+  v.done();
+  if (name === undefined) return [];
+  if (caller.session || caller.principal.kind !== "user") {
+    throw new StsError(403, "AccessDenied", "Cannot call GetFederationToken with session credentials");
+  }
+  const session = world.issueSession(
+    {
+      kind: "federation-token",
+      principal: { kind: "federated", user: caller.principal.user, name },
+      mfaAuthenticated: false,
+      region: caller.region,
+      sourceIdentity: undefined,
+      tags: {},
+      transitiveTagKeys: [],
+      externalId: undefined,
+      policy,
+      policyArns,
+    },
+    duration,
+  );
+  return [
+    ["Credentials", credentialsXml(session)],
+    [
+      "FederatedUser",
+      [
+        ["FederatedUserId", `${caller.principal.user.account}:${name}`],
+        ["Arn", principalArn(session.principal)],
+      ],
+    ],
+    ["PackedPolicySize", packedPolicySize(policy, policyArns, {})],
+  ];
+}
+
 function getCallerIdentity({ caller }: ActionContext): XmlElement[] {
   const { principal } = caller;
   // A GetSessionToken session answers as its user; a role session as `AROA…:session-name`.
   const userId =
-    principal.kind === "user" ? principal.user.userId : `${principal.role.roleId}:${principal.sessionName}`;
+    principal.kind === "user"
+      ? principal.user.userId
+      : principal.kind === "federated"
+        ? `${principal.user.account}:${principal.name}`
+        : `${principal.role.roleId}:${principal.sessionName}`;
   return [
     ["UserId", userId],
     ["Account", principalAccount(principal)],

@@ -23,9 +23,14 @@ export interface AuthClocks {
  * @throws {StsError} MissingAuthenticationToken, IncompleteSignature, SignatureDoesNotMatch,
  * InvalidClientTokenId or ExpiredToken.
  */
-export function authenticate(parts: SignedRequestParts, world: World, clocks: AuthClocks): Caller {
+export function authenticate(
+  parts: SignedRequestParts,
+  world: World,
+  clocks: AuthClocks,
+  service = "sts",
+): Caller {
   const claim = parseSigV4(parts);
-  checkClaim(claim, clocks.wallMs);
+  checkClaim(claim, clocks.wallMs, service);
   const owner = world.findKey(claim.accessKeyId);
   if (!owner) throw invalidClientTokenId();
   const token = claim.securityToken === "" ? undefined : claim.securityToken;
@@ -34,7 +39,11 @@ export function authenticate(parts: SignedRequestParts, world: World, clocks: Au
     // A token sent with a long-term key names a session that key does not have; STS refuses it
     // as an invalid token rather than ignoring it.
     if (token !== undefined) throw invalidClientTokenId();
-    if (!signatureMatches(parts, claim, owner.user.secretAccessKey)) throw signatureDoesNotMatch();
+    // A deactivated key, or a new one IAM has not propagated yet, is unknown to STS.
+    if (owner.key.status !== "Active" || clocks.wallMs < owner.key.usableFromWallMs) {
+      throw invalidClientTokenId();
+    }
+    if (!signatureMatches(parts, claim, owner.key.secretAccessKey)) throw signatureDoesNotMatch();
     const principal = { kind: "user", user: owner.user } as const;
     return { accessKeyId: claim.accessKeyId, region: claim.region, principal, session: undefined };
   }

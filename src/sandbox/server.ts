@@ -12,13 +12,16 @@ import { createVirtualClock, type VirtualClock } from "./clock.js";
 import { internalFailure, invalidAction, StsError } from "./errors.js";
 import { createFaultQueue, type FaultSpec } from "./faults.js";
 import { ROUTES } from "./routes.js";
-// Routes of issue 12 (web identity, instance and container credentials); after routes.js, which they fill.
+// Each registers its route in ROUTES, so after routes.js: issue 12 (web identity, instance and
+// container credentials), issue 13 (vsw rotate's IAM calls, vsw login's federation endpoint).
 import "./web-identity.js";
 import "./machine.js";
+import "./iam.js";
+import "./federation.js";
 import { parseQuery, type SignedRequestParts, sha256Hex } from "./sigv4.js";
 import { parseSigV4 } from "./sigv4-claim.js";
 import { type SsoAdmin, ssoOf } from "./sso.js";
-import type { RoleConfig, RoleInfo, UserConfig, UserCredentials } from "./world.js";
+import type { RoleConfig, RoleInfo, UserConfig, UserCredentials, World } from "./world.js";
 import { createWorld, principalAccount, principalArn, type Session } from "./world.js";
 import { errorXml, successXml } from "./xml.js";
 
@@ -97,6 +100,8 @@ export interface StsEmulator {
   readonly sso: SsoAdmin;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
+  /** The world itself, for tests that look at or tune IAM state (a user's keys, `newKeyDelayMs`). */
+  readonly world: World;
 }
 
 /** Larger bodies are refused; an STS request is a few kilobytes at most. */
@@ -212,6 +217,7 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
     port,
     clock,
     calls,
+    world,
     createUser: (config) => world.createUser(config),
     createRole: (config) => world.createRole(config),
     injectFault: (fault) => faults.add(fault),
@@ -271,11 +277,14 @@ function requestParams(req: IncomingMessage, query: string, payload: Buffer): Ma
 function recordedParams(params: ReadonlyMap<string, string>): Pick<StsCall, "params" | "tokenCode"> {
   const kept: Record<string, string> = {};
   for (const [name, value] of params) {
+    // `Session` and `SigninToken` are the federation endpoint's (vsw login): secrets, never kept.
     if (
       name === "Action" ||
       name === "Version" ||
       name === "TokenCode" ||
       name === "WebIdentityToken" ||
+      name === "Session" ||
+      name === "SigninToken" ||
       name.startsWith("X-Amz-")
     ) {
       continue;

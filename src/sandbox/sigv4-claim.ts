@@ -36,9 +36,9 @@ export function parseSigV4(parts: SignedRequestParts): SigV4Claim {
  * made by clients with real time, so a test that moves the virtual clock must not break them.
  * @throws {StsError} SignatureDoesNotMatch (AWS's code for all of these) with AWS's wording.
  */
-export function checkClaim(claim: SigV4Claim, wallMs: number): void {
-  if (claim.service !== "sts") {
-    throw signatureDoesNotMatch("Credential should be scoped to correct service: 'sts'. ");
+export function checkClaim(claim: SigV4Claim, wallMs: number, service = "sts"): void {
+  if (claim.service !== service) {
+    throw signatureDoesNotMatch(`Credential should be scoped to correct service: '${service}'. `);
   }
   // Any non-empty region is accepted: STS has regional endpoints everywhere, and tests want to
   // see which region a client chose (it is recorded per call).

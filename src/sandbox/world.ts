@@ -92,17 +92,39 @@ export interface RoleInfo {
   trust: RoleTrust;
 }
 
+/** One long-term access key of a user (IAM allows two per user). */
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  status: "Active" | "Inactive";
+  /** Virtual time of creation (IAM's `CreateDate`). */
+  createdAtMs: number;
+  /**
+   * Real time from which the key is accepted: IAM is eventually consistent, so a new key fails
+   * with InvalidClientTokenId for a while (the world's `newKeyDelayMs`).
+   */
+  usableFromWallMs: number;
+}
+
 /** A user as the emulator holds it, with the codes its MFA device has already accepted. */
 export interface User extends UserCredentials {
   usedMfaCounters: Set<number>;
+  /** Its long-term keys, oldest first; the first is the one it was created with. */
+  keys: AccessKeyRecord[];
 }
 
-/** Who a request acts as: an IAM user (long-term keys or GetSessionToken), or a role session. */
-export type Principal = { kind: "user"; user: User } | { kind: "role"; role: RoleInfo; sessionName: string };
+/**
+ * Who a request acts as: an IAM user (long-term keys or GetSessionToken), a role session, or a
+ * federated user (GetFederationToken).
+ */
+export type Principal =
+  | { kind: "user"; user: User }
+  | { kind: "role"; role: RoleInfo; sessionName: string }
+  | { kind: "federated"; user: User; name: string };
 
 /** An issued STS session and everything recorded about how it was obtained. */
 export interface Session {
-  kind: "session-token" | "assumed-role";
+  kind: "session-token" | "assumed-role" | "federation-token";
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken: string;
@@ -136,11 +158,17 @@ export interface World {
   /** The owner of an access key: a user (long-term key) or a session (temporary key). */
   findKey(
     accessKeyId: string,
-  ): { kind: "user"; user: User } | { kind: "session"; session: Session } | undefined;
+  ): { kind: "user"; user: User; key: AccessKeyRecord } | { kind: "session"; session: Session } | undefined;
   findRole(arn: string): RoleInfo | undefined;
   issueSession(grant: SessionGrant, durationSeconds: number): Session;
   /** Checks `code` against `user`'s device `serial` at real time `wallSeconds`, spending it when right. */
   checkMfa(user: User, serial: string, code: string, wallSeconds: number): MfaCheck;
+  /** Adds a long-term key to `user`, usable after {@link World.newKeyDelayMs} of real time. */
+  createAccessKey(user: User): AccessKeyRecord;
+  /** Removes a key of `user`; false when it has no such key. */
+  deleteAccessKey(user: User, accessKeyId: string): boolean;
+  /** How long (real milliseconds) a new key is refused before it works (IAM's propagation); 0 by default. */
+  newKeyDelayMs: number;
 }
 
 /** Creates an empty world whose sessions are timed by `clock`. */
@@ -179,11 +207,19 @@ export function createWorld(clock: VirtualClock): World {
         secretAccessKey: config.secretAccessKey ?? randomSecret(),
         mfa: config.mfa ? { ...config.mfa } : undefined,
         usedMfaCounters: new Set(),
+        keys: [],
       };
+      user.keys.push({
+        accessKeyId,
+        secretAccessKey: user.secretAccessKey,
+        status: "Active",
+        createdAtMs: clock.nowMs(),
+        usableFromWallMs: 0,
+      });
       usersByKey.set(accessKeyId, user);
       usersByArn.set(arn, user);
       if (user.mfa) serials.add(user.mfa.serial);
-      const { usedMfaCounters: _, ...credentials } = user;
+      const { usedMfaCounters: _, keys: _keys, ...credentials } = user;
       return credentials;
     },
 
@@ -213,7 +249,8 @@ export function createWorld(clock: VirtualClock): World {
 
     findKey(accessKeyId) {
       const user = usersByKey.get(accessKeyId);
-      if (user) return { kind: "user", user };
+      const key = user?.keys.find((k) => k.accessKeyId === accessKeyId);
+      if (user && key) return { kind: "user", user, key };
       const session = sessions.get(accessKeyId);
       return session ? { kind: "session", session } : undefined;
     },
@@ -236,6 +273,29 @@ export function createWorld(clock: VirtualClock): World {
       return session;
     },
 
+    newKeyDelayMs: 0,
+
+    createAccessKey(user) {
+      const key: AccessKeyRecord = {
+        accessKeyId: `AKIA${randomId(16)}`,
+        secretAccessKey: randomSecret(),
+        status: "Active",
+        createdAtMs: clock.nowMs(),
+        usableFromWallMs: Date.now() + this.newKeyDelayMs,
+      };
+      user.keys.push(key);
+      usersByKey.set(key.accessKeyId, user);
+      return key;
+    },
+
+    deleteAccessKey(user, accessKeyId) {
+      const at = user.keys.findIndex((k) => k.accessKeyId === accessKeyId);
+      if (at === -1) return false;
+      user.keys.splice(at, 1);
+      usersByKey.delete(accessKeyId);
+      return true;
+    },
+
     checkMfa(user, serial, code, wallSeconds) {
       if (!user.mfa || user.mfa.serial !== serial) return "unknown-device";
       const counter = verifyTotp(user.mfa.secretBase32, code, wallSeconds);
@@ -252,12 +312,14 @@ export function createWorld(clock: VirtualClock): World {
 /** `arn:aws:iam::ACCOUNT:user/NAME` or `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`. */
 export function principalArn(principal: Principal): string {
   if (principal.kind === "user") return principal.user.arn;
+  if (principal.kind === "federated")
+    return `arn:aws:sts::${principal.user.account}:federated-user/${principal.name}`;
   return `arn:aws:sts::${principal.role.account}:assumed-role/${principal.role.name}/${principal.sessionName}`;
 }
 
 /** The account a principal belongs to. */
 export function principalAccount(principal: Principal): string {
-  return principal.kind === "user" ? principal.user.account : principal.role.account;
+  return principal.kind === "role" ? principal.role.account : principal.user.account;
 }
 
 const UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

@@ -167,6 +167,9 @@ async function values(
     list = [...regions].sort().map((value) => ({ value }));
   } else if (kind === "format") {
     list = (await plugins()).formats.map((value) => ({ value }));
+  } else if (typeof kind === "object") {
+    // A plugin command's own fixed candidates (`vsw login PROFILE <service>`).
+    list = kind.values.map((value) => ({ value }));
   } else {
     list = (VALUES[kind] ?? []).map((value) => ({ value }));
   }

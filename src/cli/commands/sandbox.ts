@@ -116,6 +116,8 @@ async function createSandbox(plugins: string[]): Promise<Sandbox> {
       VSW_FILE_PASSPHRASE: PASSPHRASE,
       VSW_SANDBOX: dir,
       VSW_SANDBOX_URL: world.url,
+      // vsw login signs in at the emulator's federation stand-in, never at AWS's.
+      VSW_FEDERATION_ENDPOINT: world.url,
       PATH: [bin, process.env.PATH ?? ""].join(delimiter),
       // The plugins named with --plugin carry over.
       ...pluginList(plugins),
@@ -261,6 +263,7 @@ function stopSandbox(shell: string | undefined): void {
     "VSW_FILE_PASSPHRASE",
     "VSW_SANDBOX",
     "VSW_SANDBOX_URL",
+    "VSW_FEDERATION_ENDPOINT",
   ];
   process.stdout.write(
     shell === "fish"
@@ -364,7 +367,7 @@ export const sandboxCommand: CommandModule<GlobalArgs, SandboxArgs> = {
   eval "$(npx vsw sandbox --print-env)"
   vsw --plugin "$PWD/index.mjs" exec dev -- aws sts get-caller-identity
   eval "$(vsw sandbox --stop)"
-The sandbox sets AWS_CONFIG_FILE (profiles base, dev, staging, prod with endpoint_url at the emulator), VSW_KEYSTORE=file, VSW_FILE_DIR, VSW_LOCK_DIR, VSW_FILE_PASSPHRASE=sandbox, VSW_SANDBOX (its directory) and VSW_SANDBOX_URL (the emulator). MFA codes come from mfa_process; --plugin and VSW_PLUGINS carry into the sandbox.`,
+The sandbox sets AWS_CONFIG_FILE (profiles base, dev, staging, prod with endpoint_url at the emulator), VSW_KEYSTORE=file, VSW_FILE_DIR, VSW_LOCK_DIR, VSW_FILE_PASSPHRASE=sandbox, VSW_SANDBOX (its directory), VSW_SANDBOX_URL (the emulator) and VSW_FEDERATION_ENDPOINT (its federation stand-in, for vsw login). MFA codes come from mfa_process; --plugin and VSW_PLUGINS carry into the sandbox.`,
       ) as unknown as Argv<SandboxArgs>,
   handler: runSandbox,
 };
