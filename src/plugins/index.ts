@@ -23,7 +23,6 @@ import { credentialProcessSource } from "./source/credential-process.js";
 import { credentialSource } from "./source/credential-source.js";
 import { storedKeysSource } from "./source/stored-keys.js";
 import { webIdentitySource } from "./source/web-identity.js";
-import { ssoCommand } from "./sso/commands.js";
 import { ssoSource } from "./sso/sso.js";
 
 /**
