@@ -47,6 +47,12 @@ export {
   stateDir,
   withFileLock,
 } from "./core/lock.js";
+/**
+ * The credentials of a profile through the whole pipeline a command runs (`loadConfig`, `plan`,
+ * `authorize`, the cache, MFA, `session`, `credentials`): what `vsw env` hands out, for a plugin
+ * command that needs a session (`vsw exec --server` mints its refreshed sessions with it).
+ */
+export { resolveCredentials } from "./core/pipeline.js";
 export {
   STAGE_CACHE,
   STAGE_DEFAULT,

@@ -6,7 +6,7 @@
 import { VswError } from "./errors.js";
 
 /** The plugin API this core implements. */
-export const apiVersion = "1.2.0";
+export const apiVersion = "1.3.0";
 
 type Version = readonly [number, number, number];
 

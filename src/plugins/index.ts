@@ -15,6 +15,7 @@ import { processMfa } from "./mfa/process.js";
 import { promptMfa } from "./mfa/prompt.js";
 import { totpMfa } from "./mfa/totp.js";
 import { ykmanMfa } from "./mfa/ykman.js";
+import { ecsServer } from "./server/exec-server.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
 import { storedKeysSource } from "./source/stored-keys.js";
@@ -43,5 +44,6 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     stsSession(), // GetSessionToken / AssumeRole with the AWS SDK, loaded lazily
     envFormat(), // env: shell code for bash, zsh, sh, fish, pwsh
     documentFormats(), // json, ini, dotenv
+    ecsServer(), // the credentials server of vsw exec --server (a command through the commands hook)
   ];
 }

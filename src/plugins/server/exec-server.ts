@@ -1,0 +1,205 @@
+/**
+ * `vsw exec --server PROFILE -- CMD` (aws-vault's `exec --server`/`--ecs-server`): CMD gets no
+ * static keys but the URL and token of a credentials server that vsw runs for as long as CMD does,
+ * minting a new session through the normal pipeline (cache, MFA, STS) when the current one nears
+ * its end. For long-running processes that outlive one role session: an IDE, a long
+ * `terraform apply`.
+ *
+ * Shape: this built-in plugin adds the hidden command `exec-server` through the `commands` hook;
+ * the built-in `exec` runs it when given `--server` or `--ecs-server` (src/cli/exec-server.ts).
+ */
+import type { CommandArgs, PluginCommand, ResolveFlags, Vsw, VswPlugin } from "../../plugin.js";
+import { parseDuration, resolveCredentials, VswError } from "../../plugin.js";
+import { childEnv } from "../child-env.js";
+import { exportedVariables, SWITCH_VARIABLES } from "../format/variables.js";
+import { type EcsServer, freshCredentials, startEcsServer } from "./ecs-server.js";
+
+const NAME = "ecs-server";
+
+/** The command `vsw exec --server` runs. */
+export const EXEC_SERVER_COMMAND = "exec-server";
+
+/**
+ * How long before its end a session is replaced: botocore's advisory refresh window (15 min; the
+ * JS SDK refreshes at 5 min). A session handed out has at least this much left, so boto3 never sees
+ * one inside its mandatory window. A short `--duration` lowers it to a third of the session.
+ */
+const REFRESH_SECONDS = 15 * 60;
+
+/**
+ * What the child must not inherit besides a switch's variables: other credential sources the SDKs
+ * read before the container endpoint (web identity) or instead of ours (another container endpoint).
+ */
+const SHADOWING = [
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  // The JS SDK reads the token file before the token variable.
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_ROLE_ARN",
+  "AWS_ROLE_SESSION_NAME",
+];
+
+/** Static keys: first in every SDK's chain, so with one of them set the server would never be asked. */
+const STATIC_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"];
+
+/** Variables of a switch that describe one session: stale as soon as the server mints the next. */
+const PER_SESSION = new Set([
+  ...STATIC_KEYS,
+  "AWS_CREDENTIAL_EXPIRATION",
+  "AWS_SESSION_EXPIRATION",
+  "VSW_EXPIRATION",
+]);
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+
+/** The built-in credentials server of `vsw exec --server`. */
+export function ecsServer(): VswPlugin {
+  return {
+    name: NAME,
+    apply(vsw) {
+      // Per core, not per module: each `vsw` object stops its own server.
+      const servers = new Set<EcsServer>();
+      vsw.hooks.commands.tap(NAME, (commands) => [...commands, command(servers)]);
+      vsw.hooks.shutdown.tapPromise(NAME, async () => {
+        await Promise.all([...servers].map((s) => s.close()));
+      });
+    },
+  };
+}
+
+function command(servers: Set<EcsServer>): PluginCommand {
+  return {
+    name: EXEC_SERVER_COMMAND,
+    describe: "Run a command with a credentials server for PROFILE (vsw exec --server)",
+    hidden: true,
+    positionals: ["profile"],
+    rest: "command",
+    flags: {
+      "--duration": { describe: "Session duration", value: "free" },
+      "--no-session": { describe: "No GetSessionToken" },
+      "--region": { describe: "Region", value: "region" },
+      "--mfa-serial": { describe: "MFA device ARN", value: "free" },
+    },
+    run: (args, vsw) => runServer(args, vsw, servers),
+  };
+}
+
+async function runServer(args: CommandArgs, vsw: Vsw, servers: Set<EcsServer>): Promise<void> {
+  const [profile, ...words] = args.positionals;
+  if (!profile) {
+    throw new VswError("VSW_USAGE", "vsw exec --server needs a profile.", {
+      hint: "vsw exec --server PROFILE -- COMMAND",
+    });
+  }
+  const flags = resolveFlags(args);
+  // Before the server starts and the child runs: MFA asked now (not in the middle of the child's
+  // output), and a profile that cannot be resolved fails as plain `exec` does.
+  const first = await resolveCredentials(vsw, profile, flags);
+  if (first.credentials.expiration === undefined) {
+    // Decision: the server hands out sessions only. Long-lived keys have no Expiration for the
+    // SDKs to read, and serving them to any holder of the token would defeat --no-session's caller.
+    throw new VswError(
+      "VSW_NOT_SUPPORTED",
+      `Profile "${profile}" gives long-lived keys, which the server does not serve.`,
+      {
+        hint: "Run vsw exec --server without --no-session, or give the profile a role to assume.",
+      },
+    );
+  }
+  const refresh = Math.min(REFRESH_SECONDS, Math.floor((flags.durationSeconds ?? 3600) / 3));
+  const mint = async () =>
+    (await resolveCredentials(vsw, profile, { ...flags, minRemainingSeconds: refresh })).credentials;
+  // The first request gets the session resolved above while it is fresh enough.
+  const credentials = freshCredentials(mint, vsw.now, refresh, first.credentials);
+  const server = await startEcsServer(credentials, (error) =>
+    process.stderr.write(`vsw: ${oneLine(error)}\n`),
+  );
+  servers.add(server);
+  try {
+    const env = childEnvironment(vsw, first, server);
+    const [file, ...rest] = words.length ? words : [process.env.SHELL || "/bin/sh"];
+    const { code, signal } = await runChild(file as string, rest, env);
+    await server.close();
+    if (signal) {
+      // vsw ends by the child's signal, plugins shut down first (as `vsw exec` does).
+      const { constants } = await import("node:os");
+      await vsw.shutdown();
+      process.kill(process.pid, signal);
+      process.exitCode = 128 + (constants.signals[signal] ?? 0);
+      return;
+    }
+    process.exitCode = code ?? 1;
+  } finally {
+    await server.close();
+  }
+}
+
+/** The resolver flags of the command line. */
+function resolveFlags({ flags }: CommandArgs): ResolveFlags {
+  const out: ResolveFlags = {};
+  if (typeof flags.duration === "string") out.durationSeconds = parseDuration(flags.duration);
+  if (flags["no-session"] === true) out.noSession = true;
+  if (typeof flags.region === "string" && flags.region) out.region = flags.region;
+  if (typeof flags["mfa-serial"] === "string" && flags["mfa-serial"]) out.mfaSerial = flags["mfa-serial"];
+  return out;
+}
+
+/**
+ * The child's environment: vsw's, without declared secrets (child-env.ts), without any credential
+ * variable, with the switch's descriptive variables (region, profile name) and the server's two.
+ */
+function childEnvironment(
+  vsw: Vsw,
+  resolved: Awaited<ReturnType<typeof resolveCredentials>>,
+  server: EcsServer,
+): Record<string, string> {
+  const env = childEnv(process.env, vsw.childSecrets);
+  const inherited = [...STATIC_KEYS, ...SHADOWING].filter((name) => env[name] !== undefined);
+  // Keys of a vsw switch are replaced silently, as plain `vsw exec` does; anyone else's are named.
+  if (inherited.length && !env.VSW_PROFILE) {
+    vsw.warn(
+      `${inherited.join(", ")} from the environment ${inherited.length > 1 ? "are" : "is"} not passed to the command: the AWS SDKs would use ${inherited.length > 1 ? "them" : "it"} instead of vsw's credentials server.`,
+    );
+  }
+  for (const name of [...SWITCH_VARIABLES, ...SHADOWING]) delete env[name];
+  for (const [name, value] of exportedVariables(resolved)) if (!PER_SESSION.has(name)) env[name] = value;
+  env.AWS_CONTAINER_CREDENTIALS_FULL_URI = server.url;
+  env.AWS_CONTAINER_AUTHORIZATION_TOKEN = server.token;
+  return env;
+}
+
+/** Runs the child with stdio inherited and vsw's usual signals forwarded; its exit code or signal. */
+async function runChild(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(file, args, { stdio: "inherit", env });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  try {
+    return await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("exit", (code, signal) => resolve({ code, signal }));
+    }).catch((error: NodeJS.ErrnoException) => {
+      process.stderr.write(
+        `vsw: ${file}: ${error.code === "ENOENT" ? "command not found" : error.message}\n`,
+      );
+      return { code: error.code === "ENOENT" ? 127 : 126, signal: null };
+    });
+  } finally {
+    for (const signal of FORWARDED) process.off(signal, forward);
+  }
+}
+
+/** An error as the one line vsw prints (`message (CODE)`), control characters shown as `?`. */
+function oneLine(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === "string" ? e.message : String(error);
+  const code = typeof e?.code === "string" ? ` (${e.code})` : "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced.
+  return `${message.split("\n")[0]?.replace(/[\u0000-\u001f\u007f]/g, "?")}${code}`;
+}
