@@ -1,0 +1,216 @@
+/**
+ * `vsw exec --server`: the built `vsw` runs a credentials server (ECS container protocol) for a
+ * child, and the real AWS SDK for JavaScript, boto3 and the AWS CLI v2 keep calling the in-repo STS
+ * emulator through it across a session expiry (the emulator's clock is moved).
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { type TestContext, test } from "node:test";
+import {
+  addBaseKeys,
+  type Home,
+  MFA_SECRET,
+  makeHome,
+  ROOT,
+  requireTool,
+  run,
+  runVsw,
+  startWorld,
+  VSW,
+  type World,
+} from "./helpers/harness.js";
+
+const MFA_PROCESS = `node --import tsx ${join(ROOT, "examples", "totp-mfa.mjs")}`;
+
+/** A world whose `base` answers MFA through mfa_process, counting each ask. */
+async function setup(): Promise<{ world: World; home: Home; asked(): number; done(): Promise<void> }> {
+  const world = await startWorld();
+  const home = makeHome({ VSW_DEMO_TOTP_SECRET: MFA_SECRET });
+  const mfaLog = join(home.dir, "mfa.log");
+  home.env.VSW_DEMO_MFA_LOG = mfaLog;
+  home.writeConfig(
+    world.config.replace("[profile base]\n", `[profile base]\nmfa_process = ${MFA_PROCESS}\n`),
+  );
+  await addBaseKeys(home, world);
+  return {
+    world,
+    home,
+    asked: () => (existsSync(mfaLog) ? readFileSync(mfaLog, "utf8").split("\n").filter(Boolean).length : 0),
+    async done() {
+      await world.emu.close();
+      home.cleanup();
+    },
+  };
+}
+
+/** `vsw exec --server PROFILE -- CMD` started in the background, talked to one line at a time. */
+interface Served {
+  child: ChildProcess;
+  /** Writes `line` to the command's stdin and resolves with the next line it prints. */
+  ask(line?: string): Promise<string>;
+  stderr(): string;
+  /** Closes stdin and resolves with the exit code and signal once vsw has exited. */
+  end(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function serve(args: string[], env: NodeJS.ProcessEnv): Served {
+  const child = spawn(process.execPath, [VSW, "exec", "--server", ...args], {
+    env,
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    async ask(line = "go") {
+      child.stdin?.write(`${line}\n`);
+      const next = await lines.next();
+      assert.ok(!next.done, `the command ended early; vsw said: ${stderr}`);
+      return next.value;
+    },
+    stderr: () => stderr,
+    end() {
+      child.stdin?.end();
+      return exited;
+    },
+  };
+}
+
+/** A line from a child, as JSON. */
+function parsed(line: string): { ok: boolean; arn?: string; error?: string } {
+  return JSON.parse(line) as { ok: boolean; arn?: string; error?: string };
+}
+
+/** Node with @aws-sdk/client-sts: one GetCallerIdentity per line read (STS from AWS_ENDPOINT_URL_STS). */
+const NODE_CHILD = `
+import { createInterface } from "node:readline";
+const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+const sts = new STSClient({ region: "eu-west-1" });
+for await (const _ of createInterface({ input: process.stdin })) {
+  try {
+    const out = await sts.send(new GetCallerIdentityCommand({}));
+    console.log(JSON.stringify({ ok: true, arn: out.Arn }));
+  } catch (error) {
+    console.log(JSON.stringify({ ok: false, error: String(error) }));
+  }
+}`;
+
+/** boto3 1.26 ignores AWS_ENDPOINT_URL*: the emulator's URL is passed explicitly. */
+const PYTHON_CHILD = `
+import json, os, sys, boto3
+sts = boto3.client("sts", region_name="eu-west-1", endpoint_url=os.environ["EMU"])
+for _ in sys.stdin:
+    try:
+        print(json.dumps({"ok": True, "arn": sts.get_caller_identity()["Arn"]}), flush=True)
+    except Exception as error:
+        print(json.dumps({"ok": False, "error": repr(error)}), flush=True)
+`;
+
+/** The AWS CLI v2 (not the v1 first on PATH): a new process per call, as a shell loop makes them. */
+const CLI_CHILD = `
+while read -r _; do
+  if arn=$(/usr/bin/aws sts get-caller-identity --endpoint-url "$EMU" --region eu-west-1 --output text --query Arn); then
+    printf '{"ok":true,"arn":"%s"}\\n' "$arn"
+  else
+    printf '{"ok":false}\\n'
+  fi
+done`;
+
+/** Whether boto3 imports here; skips (or fails under CI) otherwise. */
+async function requireBoto3(t: TestContext): Promise<boolean> {
+  if (!requireTool(t, "/usr/bin/python3")) return false;
+  const probe = await run("/usr/bin/python3", ["-c", "import boto3"], { env: { PATH: process.env.PATH } });
+  if (probe.code === 0) return true;
+  if (process.env.CI === "true")
+    assert.fail("boto3 is required under CI=true (.ci/run installs python3-boto3)");
+  t.skip("boto3 is not installed (.ci/run installs python3-boto3)");
+  return false;
+}
+
+/**
+ * A session's end, in the SDKs' own rhythm: the first session has 3 minutes left (the emulator's
+ * clock is 57 minutes behind when it is issued), so a call made with it makes every SDK ask the
+ * server again (the JS SDK in the background, boto3 before the call, the CLI on every run). The
+ * clock then moves 59 minutes (the session still has one minute at STS; the server mints the next),
+ * then 2 more: the first session is expired at STS, and three more calls must work — with MFA
+ * asked once (the 8 h MFA session is reused for every new role session).
+ */
+async function acrossExpiry(command: string[]): Promise<void> {
+  const { world, home, asked, done } = await setup();
+  try {
+    world.emu.clock.advance(-57 * 60);
+    const served = serve(["dev", "--", ...command], {
+      ...home.env,
+      EMU: world.emu.url,
+      AWS_ENDPOINT_URL_STS: world.emu.url,
+    });
+    const first = parsed(await served.ask());
+    assert.ok(first.ok, `${first.error} ${served.stderr()}`);
+    assert.match(first.arn ?? "", /^arn:aws:sts::222222222222:assumed-role\/dev\//);
+    const firstKey = world.emu.calls.filter((c) => c.action === "GetCallerIdentity").at(-1)?.accessKeyId;
+    world.emu.clock.advance(59 * 60);
+    const mark = world.emu.calls.length;
+    const second = parsed(await served.ask());
+    assert.ok(second.ok, `call 2 failed: ${second.error} ${served.stderr()}`);
+    // The JS SDK fetches in the background after this call: wait for the server's mint to land.
+    await until(() => world.emu.calls.slice(mark).some((c) => c.action === "AssumeRole" && c.status === 200));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    world.emu.clock.advance(2 * 60);
+    const expired = world.emu.session(firstKey ?? "");
+    assert.ok(
+      expired && expired.expiration.getTime() < world.emu.clock.nowMs(),
+      "the first session is expired at STS",
+    );
+    for (let i = 0; i < 3; i++) {
+      const next = parsed(await served.ask());
+      assert.ok(next.ok, `call ${i + 3} failed: ${next.error} ${served.stderr()}`);
+      assert.match(next.arn ?? "", /assumed-role\/dev\//);
+    }
+    const identity = world.emu.calls.filter((c) => c.action === "GetCallerIdentity");
+    assert.deepEqual(
+      identity.map((c) => c.status),
+      [200, 200, 200, 200, 200],
+    );
+    const lastKey = identity.at(-1)?.accessKeyId;
+    assert.notEqual(lastKey, firstKey, "the calls after the expiry use a new session");
+    const last = world.emu.session(lastKey ?? "");
+    assert.ok(last && last.expiration.getTime() > world.emu.clock.nowMs());
+    assert.equal(world.emu.successCount("GetSessionToken"), 1);
+    assert.equal(asked(), 1, "MFA asked once");
+    const { code } = await served.end();
+    assert.equal(code, 0, served.stderr());
+  } finally {
+    await done();
+  }
+}
+
+/** Waits (up to 10 s) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(condition(), "timed out waiting");
+}
+
+test("a Node child with @aws-sdk/client-sts keeps calling STS across a session expiry", async () => {
+  await acrossExpiry([process.execPath, "--input-type=module", "-e", NODE_CHILD]);
+});
+
+test("a boto3 child keeps calling STS across a session expiry", async (t) => {
+  if (!(await requireBoto3(t))) return;
+  await acrossExpiry(["/usr/bin/python3", "-c", PYTHON_CHILD]);
+});
+
+test("the AWS CLI v2 keeps calling STS across a session expiry", async (t) => {
+  if (!requireTool(t, "/usr/bin/aws")) return;
+  await acrossExpiry(["bash", "-c", CLI_CHILD]);
+});
