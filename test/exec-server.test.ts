@@ -159,6 +159,8 @@ async function acrossExpiry(command: string[]): Promise<void> {
     assert.ok(first.ok, `${first.error} ${served.stderr()}`);
     assert.match(first.arn ?? "", /^arn:aws:sts::222222222222:assumed-role\/dev\//);
     const firstKey = world.emu.calls.filter((c) => c.action === "GetCallerIdentity").at(-1)?.accessKeyId;
+    // The JS SDK may already refresh in the background after the first call: let that land first.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     world.emu.clock.advance(59 * 60);
     const mark = world.emu.calls.length;
     const second = parsed(await served.ask());
@@ -213,4 +215,217 @@ test("a boto3 child keeps calling STS across a session expiry", async (t) => {
 test("the AWS CLI v2 keeps calling STS across a session expiry", async (t) => {
   if (!requireTool(t, "/usr/bin/aws")) return;
   await acrossExpiry(["bash", "-c", CLI_CHILD]);
+});
+
+/**
+ * A child that talks to the server itself, one command a line: `env` (what it inherited, never a
+ * value of a secret), `fetch MODE` (no token, a wrong one, a shorter one, the right one, a POST),
+ * `burst N` (N requests at once), `exit N`, `kill SIGNAL`.
+ */
+const PROBE = `
+import { createInterface } from "node:readline";
+const url = process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+const token = process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN ?? "";
+const headers = {
+  none: {},
+  wrong: { Authorization: token.replace(/./g, (c) => (c === "A" ? "B" : "A")) },
+  short: { Authorization: token.slice(0, 8) },
+  right: { Authorization: token },
+  post: { Authorization: token },
+};
+async function get(mode) {
+  const response = await fetch(url, { method: mode === "post" ? "POST" : "GET", headers: headers[mode] });
+  const body = await response.json();
+  return { status: response.status, keys: Object.keys(body).sort(), body };
+}
+for await (const line of createInterface({ input: process.stdin })) {
+  const [word, arg] = line.split(" ");
+  if (word === "env") {
+    const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_CREDENTIAL_EXPIRATION"];
+    console.log(JSON.stringify({ present: names.filter((n) => process.env[n] !== undefined), url, tokenLength: token.length, region: process.env.AWS_REGION, profile: process.env.VSW_PROFILE }));
+  } else if (word === "fetch") {
+    const { status, keys, body } = await get(arg);
+    console.log(JSON.stringify({ status, keys, code: body.Code, message: body.Message, expiration: body.Expiration, keyId: body.AccessKeyId }));
+  } else if (word === "burst") {
+    const all = await Promise.all(Array.from({ length: Number(arg) }, () => get("right")));
+    console.log(JSON.stringify({ statuses: [...new Set(all.map((a) => a.status))], keyIds: new Set(all.map((a) => a.body.AccessKeyId)).size }));
+  } else if (word === "exit") {
+    process.exit(Number(arg));
+  } else if (word === "kill") {
+    process.kill(process.pid, arg);
+  }
+}`;
+
+/** `vsw exec --server dev` running PROBE, with the emulator's clock `offsetMinutes` off when it starts. */
+async function probe(
+  fn: (p: Served, world: World, home: Home) => Promise<void>,
+  options: { offsetMinutes?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
+  const { world, home, done } = await setup();
+  try {
+    world.emu.clock.advance((options.offsetMinutes ?? 0) * 60);
+    const served = serve(["dev", "--", process.execPath, "--input-type=module", "-e", PROBE], {
+      ...home.env,
+      ...options.env,
+    });
+    await fn(served, world, home);
+  } finally {
+    await done();
+  }
+}
+
+/** Whether something accepts TCP connections at `url`. */
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+test("the command gets the server's URL on 127.0.0.1 and a token, and no static keys, even inherited ones", async () => {
+  await probe(
+    async (p) => {
+      const env = JSON.parse(await p.ask("env")) as {
+        present: string[];
+        url: string;
+        tokenLength: number;
+        region: string;
+      };
+      assert.deepEqual(env.present, []);
+      assert.match(env.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      assert.ok(env.tokenLength >= 32);
+      assert.equal(env.region, "eu-west-1");
+      assert.match(
+        p.stderr(),
+        /AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY from the environment are not passed to the command/,
+      );
+      await p.end();
+    },
+    {
+      env: {
+        AWS_ACCESS_KEY_ID: "AKIAINHERITED0000000",
+        AWS_SECRET_ACCESS_KEY: "inherited",
+        AWS_PROFILE: "other",
+      },
+    },
+  );
+});
+
+test("a request without the token, with a wrong one or a shorter one is refused with 403", async () => {
+  await probe(async (p) => {
+    for (const mode of ["none", "wrong", "short"]) {
+      const r = JSON.parse(await p.ask(`fetch ${mode}`)) as { status: number; keyId?: string; code: string };
+      assert.equal(r.status, 403, mode);
+      assert.equal(r.keyId, undefined);
+      assert.equal(r.code, "VSW_SERVER_FORBIDDEN");
+    }
+    await p.end();
+  });
+});
+
+test("the server answers the JSON the SDKs read: AccessKeyId, SecretAccessKey, Token, Expiration in RFC 3339", async () => {
+  await probe(async (p, world) => {
+    const r = JSON.parse(await p.ask("fetch right")) as {
+      status: number;
+      keys: string[];
+      expiration: string;
+      keyId: string;
+    };
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.keys, ["AccessKeyId", "AccountId", "Expiration", "SecretAccessKey", "Token"]);
+    assert.match(r.expiration, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(world.emu.session(r.keyId)?.kind, "assumed-role");
+    assert.equal(JSON.parse(await p.ask("fetch post")).status, 405);
+    await p.end();
+  });
+});
+
+test("requests that arrive while a session is minted share that one mint", async () => {
+  // The session handed out at the start has 3 minutes left: the next request mints.
+  await probe(
+    async (p, world) => {
+      await p.ask("env"); // the server is up: the session of the start is minted
+      const before = world.emu.successCount("AssumeRole");
+      const r = JSON.parse(await p.ask("burst 8")) as { statuses: number[]; keyIds: number };
+      assert.deepEqual(r.statuses, [200]);
+      assert.equal(r.keyIds, 1);
+      assert.equal(world.emu.successCount("AssumeRole") - before, 1);
+      await p.end();
+    },
+    { offsetMinutes: -57 },
+  );
+});
+
+test("a failure to mint is a 500 with the error's code and message, and one vsw line on stderr", async () => {
+  await probe(
+    async (p, _world, home) => {
+      await p.ask("env"); // the server is up, with the session of the start
+      // The role disappears from the config's point of view: the next mint is refused by STS.
+      home.writeConfig(readFileSync(home.configFile, "utf8").replace("role/dev", "role/gone"));
+      const r = JSON.parse(await p.ask("fetch right")) as { status: number; code: string; message: string };
+      assert.equal(r.status, 500);
+      assert.equal(r.code, "VSW_STS_ACCESS_DENIED");
+      assert.match(r.message, /role\/gone/);
+      assert.match(p.stderr(), /^vsw: .*role\/gone.* \(VSW_STS_ACCESS_DENIED\)$/m);
+      await p.end();
+    },
+    { offsetMinutes: -57 },
+  );
+});
+
+test("the command's exit code is vsw's, and the server's port is closed once it exits", async () => {
+  await probe(async (p) => {
+    const { url } = JSON.parse(await p.ask("env")) as { url: string };
+    assert.ok(await listening(url));
+    p.child.stdin?.write("exit 7\n");
+    const { code } = await p.end();
+    assert.equal(code, 7);
+    assert.equal(await listening(url), false);
+  });
+});
+
+test("a command killed by a signal ends vsw by the same signal, the server stopped", async () => {
+  await probe(async (p) => {
+    const { url } = JSON.parse(await p.ask("env")) as { url: string };
+    p.child.stdin?.write("kill SIGTERM\n");
+    const { signal } = await p.end();
+    assert.equal(signal, "SIGTERM");
+    assert.equal(await listening(url), false);
+  });
+});
+
+test("--ec2-server stays unsupported, and --server refuses to serve long-lived keys", async () => {
+  const { world, home, done } = await setup();
+  try {
+    const ec2 = await runVsw(["exec", "dev", "--ec2-server", "--", "true"], { env: home.env });
+    assert.equal(ec2.code, 1);
+    assert.match(ec2.stderr, /"vsw exec --ec2-server" is not supported yet.*\(VSW_NOT_SUPPORTED\)/);
+    const keys = await runVsw(["exec", "--server", "base", "--no-session", "--", "true"], { env: home.env });
+    assert.equal(keys.code, 1);
+    assert.match(keys.stderr, /long-lived keys.*\(VSW_NOT_SUPPORTED\)/);
+    void world;
+  } finally {
+    await done();
+  }
+});
+
+test("--server and --ecs-server are on vsw exec --help and offered by completion", async () => {
+  const home = makeHome();
+  try {
+    const help = await runVsw(["exec", "--help"], { env: home.env });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /--server\s+Give the command a local credentials server/);
+    assert.match(help.stdout, /--ecs-server/);
+    assert.doesNotMatch(help.stdout, /--ec2-server/);
+    const complete = await runVsw(["__complete", "--", "exec", "dev", "--s"], { env: home.env });
+    assert.equal(complete.code, 0, complete.stderr);
+    assert.match(complete.stdout, /^--server\b/m);
+  } finally {
+    home.cleanup();
+  }
 });
