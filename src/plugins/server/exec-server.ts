@@ -59,17 +59,12 @@ export function ecsServer(): VswPlugin {
   return {
     name: NAME,
     apply(vsw) {
-      // Per core, not per module: each `vsw` object stops its own server.
-      const servers = new Set<EcsServer>();
-      vsw.hooks.commands.tap(NAME, (commands) => [...commands, command(servers)]);
-      vsw.hooks.shutdown.tapPromise(NAME, async () => {
-        await Promise.all([...servers].map((s) => s.close()));
-      });
+      vsw.hooks.commands.tap(NAME, (commands) => [...commands, command()]);
     },
   };
 }
 
-function command(servers: Set<EcsServer>): PluginCommand {
+function command(): PluginCommand {
   return {
     name: EXEC_SERVER_COMMAND,
     describe: "Run a command with a credentials server for PROFILE (vsw exec --server)",
@@ -82,11 +77,11 @@ function command(servers: Set<EcsServer>): PluginCommand {
       "--region": { describe: "Region", value: "region" },
       "--mfa-serial": { describe: "MFA device ARN", value: "free" },
     },
-    run: (args, vsw) => runServer(args, vsw, servers),
+    run: runServer,
   };
 }
 
-async function runServer(args: CommandArgs, vsw: Vsw, servers: Set<EcsServer>): Promise<void> {
+async function runServer(args: CommandArgs, vsw: Vsw): Promise<void> {
   const [profile, ...words] = args.positionals;
   if (!profile) {
     throw new VswError("VSW_USAGE", "vsw exec --server needs a profile.", {
@@ -116,7 +111,8 @@ async function runServer(args: CommandArgs, vsw: Vsw, servers: Set<EcsServer>): 
   const server = await startEcsServer(credentials, (error) =>
     process.stderr.write(`vsw: ${oneLine(error)}\n`),
   );
-  servers.add(server);
+  // Tapped only now: a run without a server keeps the untapped (promise-free) shutdown of the hot path.
+  vsw.hooks.shutdown.tapPromise(NAME, () => server.close());
   try {
     const env = childEnvironment(vsw, first, server);
     const [file, ...rest] = words.length ? words : [process.env.SHELL || "/bin/sh"];
