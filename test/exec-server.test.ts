@@ -429,3 +429,24 @@ test("--server and --ecs-server are on vsw exec --help and offered by completion
     home.cleanup();
   }
 });
+
+test("boto3 shows the code and message of a failed mint that the server answered with", async (t) => {
+  if (!(await requireBoto3(t))) return;
+  const { world, home, done } = await setup();
+  try {
+    // Sessions with 3 minutes left: boto3 asks the server before each call.
+    world.emu.clock.advance(-57 * 60);
+    const served = serve(["dev", "--", "/usr/bin/python3", "-c", PYTHON_CHILD], {
+      ...home.env,
+      EMU: world.emu.url,
+    });
+    assert.ok(parsed(await served.ask()).ok, served.stderr());
+    home.writeConfig(readFileSync(home.configFile, "utf8").replace("role/dev", "role/gone"));
+    const failed = parsed(await served.ask());
+    assert.equal(failed.ok, false);
+    assert.match(failed.error ?? "", /500.*VSW_STS_ACCESS_DENIED.*role\/gone/);
+    await served.end();
+  } finally {
+    await done();
+  }
+});
