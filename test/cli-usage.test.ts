@@ -26,7 +26,7 @@ describe("usage errors", () => {
   });
   after(() => home.cleanup());
 
-  for (const argv of [["exec", "dev", "--server"], ["proxy"]]) {
+  for (const argv of [["exec", "dev", "--ec2-server"], ["proxy"]]) {
     test(`aws-vault's "${argv.join(" ")}" is not supported yet, with its own code`, async () => {
       const r = await runVsw(argv, { env: home.env });
       assert.equal(r.code, 1);

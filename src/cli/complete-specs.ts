@@ -134,10 +134,18 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     examples: [
       ["vsw exec dev -- aws sts get-caller-identity", "Run one command as dev"],
       ["vsw exec prod", "A new $SHELL with prod's session"],
+      ["vsw exec --server prod -- terraform apply", "A long run whose sessions are renewed as they expire"],
     ],
     positionals: ["profile"],
     rest: "command",
-    flags: PROFILE_FLAGS,
+    flags: {
+      ...PROFILE_FLAGS,
+      "--server": {
+        describe: "Serve credentials to the command instead of keys",
+        help: "Give the command a local credentials server (ECS protocol) that renews the session, instead of keys",
+      },
+      "--ecs-server": { describe: "The same as --server (aws-vault's name)" },
+    },
   },
   {
     name: "plan",

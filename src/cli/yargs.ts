@@ -14,8 +14,8 @@ declare const VSW_VERSION: string;
  */
 const NOT_YET = ["proxy"];
 
-/** aws-vault's `exec` flags for a metadata server, not in vsw yet. */
-const EXEC_SERVER_FLAGS = ["server", "ec2-server", "ecs-server"];
+/** aws-vault's `exec` flag for an EC2 metadata (IMDS) server, not in vsw (`--server` is the ECS one). */
+const EXEC_SERVER_FLAGS = ["ec2-server"];
 
 /**
  * Options that take a value, from the CLI grammar: given without one (`--format` at the end,
@@ -84,9 +84,13 @@ function withExtras(command: CommandModule<GlobalArgs, GlobalArgs>): CommandModu
     },
     handler: (args) => {
       const server = name === "exec" && EXEC_SERVER_FLAGS.find((flag) => args[flag] !== undefined);
+      // `--server` = `--ecs-server`, as in aws-vault v7: the built-in ecs-server plugin's command.
+      if (name === "exec" && !server && (args.server === true || args["ecs-server"] === true)) {
+        return import("./exec-server.js").then(({ runExecServer }) => runExecServer(args as never));
+      }
       if (server) {
         throw new VswError("VSW_NOT_SUPPORTED", `"vsw exec --${server}" is not supported yet.`, {
-          hint: "vsw exec puts the session in the command's environment; run it without --server.",
+          hint: "vsw exec --server serves the ECS container-credentials protocol, which the AWS SDKs and CLI read.",
         });
       }
       return command.handler(args);

@@ -18,6 +18,7 @@ import { promptMfa } from "./mfa/prompt.js";
 import { totpMfa } from "./mfa/totp.js";
 import { ykmanMfa } from "./mfa/ykman.js";
 import { rotateCommand } from "./rotate/rotate.js";
+import { ecsServer } from "./server/exec-server.js";
 import { stsSession } from "./session/sts.js";
 import { credentialProcessSource } from "./source/credential-process.js";
 import { credentialSource } from "./source/credential-source.js";
@@ -65,5 +66,6 @@ export function builtinPlugins(options: BuiltinOptions = {}): VswPlugin[] {
     documentFormats(), // json, ini, dotenv
     loginCommand(), // vsw login: a console sign-in URL (the commands hook)
     rotateCommand(), // vsw rotate: a new access key for an IAM user, then the old one deleted
+    ecsServer(), // the credentials server of vsw exec --server (a command through the commands hook)
   ];
 }
