@@ -1,6 +1,6 @@
 import type { Argv, CommandModule, Options } from "yargs";
 import { VswError } from "../core/errors.js";
-import { builtinPluginCommands } from "../plugins/index.js";
+import { builtinPluginCommands } from "./builtin-commands.js";
 import { commands } from "./commands/index.js";
 import { BUILTIN_PLUGIN_COMMANDS, COMMAND_SPECS, GLOBAL_FLAGS } from "./complete-specs.js";
 import { type GlobalArgs, hasTeamPlugins, prebuildVsw } from "./context.js";

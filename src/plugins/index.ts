@@ -2,8 +2,7 @@
  * The built-in plugins, in the order they are applied. Each uses exactly the API a team plugin
  * uses; order inside a hook comes from stages, not from this list.
  */
-import { createVsw } from "../core/vsw.js";
-import type { PluginCommand, VswPlugin } from "../plugin.js";
+import type { VswPlugin } from "../plugin.js";
 import { keystoreCache } from "./cache/keystore-cache.js";
 import { awsConfig } from "./config/aws-config.js";
 import { documentFormats } from "./format/documents.js";
@@ -25,17 +24,6 @@ import { credentialSource } from "./source/credential-source.js";
 import { storedKeysSource } from "./source/stored-keys.js";
 import { webIdentitySource } from "./source/web-identity.js";
 import { ssoSource } from "./sso/sso.js";
-
-/**
- * The commands the built-in plugins add through the `commands` hook (`vsw sso`, `login`, `rotate`),
- * read from a bare core holding only the built-ins: no keystore is opened and no file read. Their
- * words are `BUILTIN_PLUGIN_COMMANDS` of the CLI grammar (test/builtin-commands.test.ts checks it).
- */
-export function builtinPluginCommands(): PluginCommand[] {
-  const vsw = createVsw({ env: {} });
-  for (const plugin of builtinPlugins()) vsw.use(plugin);
-  return vsw.hooks.commands.call([]) ?? [];
-}
 
 /** Options the CLI hands to built-ins. */
 export interface BuiltinOptions {
