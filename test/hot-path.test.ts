@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
@@ -63,6 +63,50 @@ describe("the cached hot path", () => {
           `${heavy} was loaded`,
         );
       }
+    });
+  }
+
+  // Node's own modules are no files strace could see: the process lists them. Each of these costs
+  // 1–2 ms to load (child_process and net behind it, http, tty, zlib…) and a switch needs none.
+  const HEAVY_BUILTINS = [
+    "child_process",
+    "net",
+    "http",
+    "https",
+    "tls",
+    "zlib",
+    "tty",
+    "readline",
+    "worker_threads",
+    "dns",
+    "module",
+  ];
+  for (const [name, args] of [
+    ["vsw export dev", ["export", "dev", "--format", "env"]],
+    ["vsw __complete", ["__complete", "--quoted", "--", "export", "d"]],
+  ] as const) {
+    test(`${name} loads none of Node's heavy modules`, () => {
+      const listFile = join(home.dir, "builtins.json");
+      const preload = join(home.dir, "list-builtins.cjs");
+      writeFileSync(
+        preload,
+        `const before = new Set(process.moduleLoadList);
+process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(listFile)}, JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)))));
+`,
+      );
+      const result = spawnSync(process.execPath, ["-r", preload, VSW, ...args], {
+        env: home.env,
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 0, result.stderr);
+      const loaded = (JSON.parse(readFileSync(listFile, "utf8")) as string[])
+        .filter((m) => m.startsWith("NativeModule "))
+        .map((m) => m.slice("NativeModule ".length));
+      assert.ok(loaded.length > 0, "the list was taken");
+      assert.deepEqual(
+        loaded.filter((m) => HEAVY_BUILTINS.includes(m)),
+        [],
+      );
     });
   }
 });

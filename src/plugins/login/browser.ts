@@ -4,7 +4,6 @@
  * argument (the opener needs it; aws-vault does the same), never through a shell, and never into a
  * message.
  */
-import { spawn } from "node:child_process";
 import type { Vsw } from "../../plugin.js";
 import { VswError } from "../../plugin.js";
 import { childEnv } from "../child-env.js";
@@ -20,7 +19,8 @@ export async function openBrowser(vsw: Vsw, url: string): Promise<void> {
   const args = rest.some((w) => w.includes("%s")) ? rest.map((w) => w.replaceAll("%s", url)) : [...rest, url];
   const hint = "Use --stdout to print the sign-in URL and open it yourself.";
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, {
+    // node:child_process (and the net module behind it) is loaded here, not when vsw starts.
+    const child = process.getBuiltinModule("node:child_process").spawn(command, args, {
       env: childEnv(vsw.env, vsw.childSecrets),
       stdio: "ignore",
       detached: true,
