@@ -17,7 +17,7 @@
  * here to wrap it.
  */
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -80,13 +80,14 @@ function read(file: string | undefined): Buffer | undefined {
     return undefined;
   }
   const data = bytes.subarray(DIGEST);
-  const digest = createHash("sha256").update(data).digest();
+  // The one-shot hash: half the time of a Hash object on 300 KB.
+  const digest = hash("sha256", data, "buffer");
   return bytes.length > DIGEST && digest.equals(bytes.subarray(0, DIGEST)) ? data : undefined;
 }
 
 /** The bytes of a cache file for `data` (see {@link read}). */
 function sealed(data: Buffer): Buffer {
-  return Buffer.concat([createHash("sha256").update(data).digest(), data]);
+  return Buffer.concat([hash("sha256", data, "buffer"), data]);
 }
 
 function compile(source: string, cachedData: Buffer | undefined): Script {

@@ -10,7 +10,7 @@
  * "racy" index problem), and one changed later gets newer times than the index has. It holds
  * offsets and line numbers, never a name or a value.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type BigIntStats, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSectionIndex, type Env, type IniFileKind, indexFits, type SectionIndex } from "../../plugin.js";
@@ -74,7 +74,7 @@ export function sectionIndexFor(
   const file =
     dir === undefined
       ? undefined
-      : join(dir, `${createHash("sha256").update(path).digest("hex").slice(0, 24)}-${kind}.idx`);
+      : join(dir, `${hash("sha256", path, "hex").slice(0, 24)}-${kind}.idx`);
   const id = identity(path, kind, stats);
   const stored = file === undefined ? undefined : load(file, id, text.length);
   if (stored !== undefined) {
@@ -109,7 +109,7 @@ function save(file: string, id: ReturnType<typeof identity>, index: SectionIndex
     length: index.length,
     count: index.starts.length,
     buckets: index.bucketStart.length - 1,
-    sha256: createHash("sha256").update(payload).digest("hex"),
+    sha256: hash("sha256", payload, "hex"),
   };
   try {
     mkdirSync(join(file, ".."), { recursive: true, mode: 0o700 });
@@ -139,7 +139,7 @@ function load(file: string, id: ReturnType<typeof identity>, length: number): Se
       if (header[key] !== id[key]) return undefined;
     }
     const payload = bytes.subarray(newline + 1);
-    if (createHash("sha256").update(payload).digest("hex") !== header.sha256) return undefined;
+    if (hash("sha256", payload, "hex") !== header.sha256) return undefined;
     const { count, buckets } = header;
     if (!Number.isInteger(count) || !Number.isInteger(buckets) || count < 0 || buckets < 1) return undefined;
     if (payload.length !== (3 * count + buckets + 1) * 4) return undefined;
