@@ -72,9 +72,7 @@ export function sectionIndexFor(
   if (text.length < INDEX_MIN_CHARS || stats === undefined) return undefined;
   const dir = indexDir(env);
   const file =
-    dir === undefined
-      ? undefined
-      : join(dir, `${hash("sha256", path, "hex").slice(0, 24)}-${kind}.idx`);
+    dir === undefined ? undefined : join(dir, `${hash("sha256", path, "hex").slice(0, 24)}-${kind}.idx`);
   const id = identity(path, kind, stats);
   const stored = file === undefined ? undefined : load(file, id, text.length);
   if (stored !== undefined) {
