@@ -14,7 +14,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { ROUTES, type RouteContext, type RouteReply } from "./routes.js";
-import type { RoleInfo, World } from "./world.js";
+import { plainRoleGrant, type RoleInfo, type World } from "./world.js";
 import { isoSeconds } from "./xml.js";
 
 /** How long the stand-ins' credentials live (EC2 hands out about 6 h and rotates before the end). */
@@ -53,21 +53,7 @@ function machineCredentials(
   role: RoleInfo,
   sessionName: string,
 ): Record<string, string> {
-  const session = context.world.issueSession(
-    {
-      kind: "assumed-role",
-      principal: { kind: "role", role, sessionName },
-      mfaAuthenticated: false,
-      region: "us-east-1",
-      sourceIdentity: undefined,
-      tags: {},
-      transitiveTagKeys: [],
-      externalId: undefined,
-      policy: undefined,
-      policyArns: [],
-    },
-    MACHINE_SESSION_SECONDS,
-  );
+  const session = context.world.issueSession(plainRoleGrant(role, sessionName), MACHINE_SESSION_SECONDS);
   return {
     AccessKeyId: session.accessKeyId,
     SecretAccessKey: session.secretAccessKey,

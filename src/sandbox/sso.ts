@@ -9,7 +9,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { VirtualClock } from "./clock.js";
 import { ROUTES, type RouteContext, type RouteReply } from "./routes.js";
-import type { RoleInfo, World } from "./world.js";
+import { plainRoleGrant, type RoleInfo, type World } from "./world.js";
 
 /** An account/role pair the signed-in user may use (a permission set assigned to them). */
 export interface SsoAssignment {
@@ -392,18 +392,7 @@ function roleCredentials(context: RouteContext, state: SsoState): RouteReply {
   const role = state.roles.get(`${accountId}/${roleName}`);
   if (!assignment || !role) return portalError(action, 403, "ForbiddenException", "No access");
   const session = context.world.issueSession(
-    {
-      kind: "assumed-role",
-      principal: { kind: "role", role, sessionName: user.userName },
-      mfaAuthenticated: false,
-      region: "us-east-1",
-      sourceIdentity: undefined,
-      tags: {},
-      transitiveTagKeys: [],
-      externalId: undefined,
-      policy: undefined,
-      policyArns: [],
-    },
+    plainRoleGrant(role, user.userName),
     assignment.sessionSeconds ?? 3600,
   );
   return json(action, {

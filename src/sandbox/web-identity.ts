@@ -10,7 +10,7 @@ import { StsError } from "./errors.js";
 import { ROUTES, type RouteContext, type RouteReply } from "./routes.js";
 import { parseQuery } from "./sigv4.js";
 import { createValidator } from "./validate.js";
-import { principalArn } from "./world.js";
+import { plainRoleGrant, principalArn } from "./world.js";
 import { errorXml, isoSeconds, successXml } from "./xml.js";
 
 const ACTION = "AssumeRoleWithWebIdentity";
@@ -142,21 +142,7 @@ function assumeRoleWithWebIdentity(context: RouteContext): RouteReply | undefine
         "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
       );
     }
-    const session = world.issueSession(
-      {
-        kind: "assumed-role",
-        principal: { kind: "role", role, sessionName },
-        mfaAuthenticated: false,
-        region: "us-east-1",
-        sourceIdentity: undefined,
-        tags: {},
-        transitiveTagKeys: [],
-        externalId: undefined,
-        policy: undefined,
-        policyArns: [],
-      },
-      duration,
-    );
+    const session = world.issueSession(plainRoleGrant(role, sessionName), duration);
     const arn = principalArn(session.principal);
     const body = successXml(
       ACTION,

@@ -148,6 +148,25 @@ export type SessionGrant = Omit<
   "accessKeyId" | "secretAccessKey" | "sessionToken" | "issuedAtMs" | "expiresAtMs"
 >;
 
+/**
+ * The grant of a plain role session (no MFA, tags, policy or external id) named `sessionName`:
+ * what IAM Identity Center, web identity and the instance and container stand-ins hand out.
+ */
+export function plainRoleGrant(role: RoleInfo, sessionName: string): SessionGrant {
+  return {
+    kind: "assumed-role",
+    principal: { kind: "role", role, sessionName },
+    mfaAuthenticated: false,
+    region: "us-east-1",
+    sourceIdentity: undefined,
+    tags: {},
+    transitiveTagKeys: [],
+    externalId: undefined,
+    policy: undefined,
+    policyArns: [],
+  };
+}
+
 /** The result of checking an MFA code for a user. */
 export type MfaCheck = "ok" | "unknown-device" | "invalid-code";
 
