@@ -112,9 +112,11 @@ describe("the section index answers what the full parse answers", () => {
 
   test("an index built for another text does not fit it", () => {
     const index = buildSectionIndex("[profile a]\nregion = x\n", "/c", "config");
-    assert.equal(indexFits(index, "[profile a]\nregion = x\n".length), true);
-    assert.equal(indexFits(index, "[profile a]\nregion = xy\n".length), false);
-    assert.equal(indexFits({ ...index, entries: new Int32Array(0) }, index.length), false);
+    assert.equal(indexFits(index, "[profile a]\nregion = x\n"), true);
+    assert.equal(indexFits(index, "[profile a]\nregion = xy\n"), false);
+    // The same length, another text: what a loadConfig tap rewriting a header would leave.
+    assert.equal(indexFits(index, "[profile b]\nregion = x\n"), false);
+    assert.equal(indexFits({ ...index, entries: new Int32Array(0) }, index.text), false);
   });
 });
 
@@ -248,5 +250,26 @@ describe("the stored index of a large config", () => {
     const broken = await runVsw(["export", "dev", "--format", "json"], { env: home.env });
     assert.equal(broken.code, 1);
     assert.match(broken.stderr, /VSW_CONFIG_INVALID/);
+  });
+
+  test("a loadConfig tap that rewrites the text is not answered from the file's index", async () => {
+    writeFileSync(configFile, bigConfig(world, "eu-west-1"));
+    await settle(configFile);
+    assert.match((await plan()).trace ?? "", /^built and kept$/);
+    // Same length: "[profile dev]" becomes "[profile deV]", as a team's plugin might rename it.
+    const plugin = join(home.dir, "rename.mjs");
+    writeFileSync(
+      plugin,
+      `export default {
+  name: "rename",
+  apply(vsw) {
+    vsw.hooks.loadConfig.tap("rename", (input) => ({ ...input, configText: input.configText.replace("[profile dev]", "[profile deV]") }));
+  },
+};
+`,
+    );
+    const r = await runVsw(["plan", "deV", "--plugin", plugin], { env: home.env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Plan for "deV"/);
   });
 });

@@ -25,7 +25,12 @@ import {
 
 /** Where the sections of one text are (see the module's header). */
 export interface SectionIndex {
-  /** UTF-16 length of the text it was built from. */
+  /**
+   * The text it describes. An index is used only for this very text: a `loadConfig` tap that
+   * changes the text leaves an index that no longer fits, and the resolver parses the whole text.
+   */
+  text: string;
+  /** UTF-16 length of that text (what a stored index records of it). */
   length: number;
   /** Offset of each section's `[`, in file order. */
   starts: Int32Array;
@@ -79,19 +84,20 @@ export function buildSectionIndex(text: string, file: string, kind: IniFileKind)
     entries[fill[bucket] ?? 0] = i;
     fill[bucket] = (fill[bucket] ?? 0) + 1;
   }
-  return { length: text.length, starts, lines, bucketStart, entries };
+  return { text, length: text.length, starts, lines, bucketStart, entries };
 }
 
 /**
- * Whether an index is well formed for a text of `length` characters. Constant time: what it does
- * not check (every offset) is checked where it is used, as every section found is parsed from its
- * header and a mismatch drops to the full parse.
+ * Whether an index describes `text` and is well formed. Constant time for the text it was built
+ * from (the same string); what it does not check (every offset) is checked where it is used, as
+ * every section found is parsed from its header and a mismatch drops to the full parse.
  */
-export function indexFits(index: SectionIndex, length: number): boolean {
+export function indexFits(index: SectionIndex, text: string): boolean {
   const { starts, lines, bucketStart, entries } = index;
   const count = starts.length;
   return (
-    index.length === length &&
+    index.text === text &&
+    index.length === text.length &&
     lines.length === count &&
     entries.length === count &&
     bucketStart.length === Math.max(1, count) + 1 &&

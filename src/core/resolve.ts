@@ -410,8 +410,8 @@ function parsedConfig(input: ResolveInput): AwsConfig {
   const index = input.sectionIndex;
   const config =
     index !== undefined &&
-    indexFits(index.config, input.configText.length) &&
-    indexFits(index.credentials, input.credentialsText.length)
+    indexFits(index.config, input.configText) &&
+    indexFits(index.credentials, input.credentialsText)
       ? indexedAwsConfig({ ...input, config: index.config, credentials: index.credentials })
       : loadAwsConfig(input.configText, input.configFile, input.credentialsText, input.credentialsFile);
   parsed.set(input, { text: input.configText, credentials: input.credentialsText, config });

@@ -74,7 +74,7 @@ export function sectionIndexFor(
   const file =
     dir === undefined ? undefined : join(dir, `${hash("sha256", path, "hex").slice(0, 24)}-${kind}.idx`);
   const id = identity(path, kind, stats);
-  const stored = file === undefined ? undefined : load(file, id, text.length);
+  const stored = file === undefined ? undefined : load(file, id, text);
   if (stored !== undefined) {
     trace("reused");
     return stored;
@@ -121,7 +121,7 @@ function save(file: string, id: ReturnType<typeof identity>, index: SectionIndex
   }
 }
 
-function load(file: string, id: ReturnType<typeof identity>, length: number): SectionIndex | undefined {
+function load(file: string, id: ReturnType<typeof identity>, text: string): SectionIndex | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -144,13 +144,14 @@ function load(file: string, id: ReturnType<typeof identity>, length: number): Se
     // Copied into aligned memory: the payload's offset in the file is not a multiple of 4.
     const all = new Int32Array(new Uint8Array(payload).buffer);
     const index: SectionIndex = {
+      text,
       length: header.length,
       starts: all.subarray(0, count),
       lines: all.subarray(count, 2 * count),
       bucketStart: all.subarray(2 * count, 2 * count + buckets + 1),
       entries: all.subarray(2 * count + buckets + 1),
     };
-    return indexFits(index, length) ? index : undefined;
+    return indexFits(index, text) ? index : undefined;
   } catch {
     return undefined;
   }
