@@ -3,17 +3,18 @@
  * cache, so a switch pays neither Node's ESM loader nor the compilation of the bundle.
  *
  * Why CommonJS and `vm.Script`: on Node 20 an ESM entry costs about 4 ms more than a CommonJS one,
- * and compiling the 400 KB bundle on every start most of the rest (README, Performance). The code
- * cache comes from two places: `vsw-cli.cache` written beside the bundle by the build, and, when
- * V8 rejects that one (another Node version or V8 flags), a copy made by the first run and kept
- * under the user's cache directory, named after the bundle's build id, Node's version and the
- * architecture. V8 checks a cache against its own version, flags and the source's length; the build
- * id in the name ties it to the exact bundle. A cache is only compiled code: no run-time value,
- * so no secret, is in it.
+ * and compiling the bundle on every start was most of the rest (README, Performance). The code
+ * cache comes from two places: the user's own copy, made at the end of the first run of each kind
+ * of command and kept under the user's cache directory, named after the bundle's build id (a hash
+ * of the bundle), Node's version and the architecture; else `vsw-cli.cache`, written beside the
+ * bundle by the build. V8 checks a cache against its own version, flags and the source's length
+ * and rejects one that does not match (vsw then compiles as usual); the build id in the name ties
+ * it to the exact bundle, and a digest to its bytes (see {@link read}). A cache is only compiled
+ * code: no run-time value, so no secret, is in it.
  *
  * The bundle's `import()` calls are rewritten at build time to `__vswImport`, performed here:
  * code compiled through `vm.Script` has no dynamic-import callback of its own on Node 20. The build
- * wraps the bundle in a function of the parameters of {@link Main}, so no copy of its 230 KB is made
+ * wraps the bundle in a function of the parameters of {@link Main}, so no copy of its 300 KB is made
  * here to wrap it.
  */
 
