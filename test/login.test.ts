@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { redirectPage } from "../src/plugins/login/browser.js";
 import { decodeSigninToken } from "../src/sandbox/federation.js";
 import { closeWorld, type Home, runVsw, type World, worldWithHome } from "./helpers/harness.js";
 
@@ -20,6 +21,13 @@ function parseLogin(stdout: string): { url: URL; token: string; destination: str
     token: url.searchParams.get("SigninToken") ?? "",
     destination: url.searchParams.get("Destination") ?? "",
   };
+}
+
+/** The URL the redirect page sends the browser to (browser.ts: `location.replace("…")`). */
+function pageTarget(html: string): string {
+  const match = /location\.replace\(("(?:[^"\\]|\\.)*")\)/.exec(html);
+  assert.ok(match?.[1], "a redirect page");
+  return JSON.parse(match[1]) as string;
 }
 
 describe("vsw login", () => {
@@ -113,19 +121,25 @@ describe("vsw login", () => {
     assert.equal(call?.tokenCode, false);
   });
 
-  test("opens the URL with xdg-open from PATH, printing nothing on stdout", async () => {
+  test("opens the URL with xdg-open from PATH through a private page, never as an argument", async () => {
     const bin = join(home.dir, "bin");
     mkdirSync(bin, { recursive: true });
     const out = join(home.dir, "opened.txt");
-    writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\numask 077\nprintf '%s' "$1" > "${out}"\n`);
+    writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\numask 077\nprintf '%s' "$*" > "${out}"\n`);
     chmodSync(join(bin, "xdg-open"), 0o755);
     const r = await runVsw(["login", "dev", "ec2"], { env: { ...env, PATH: `${bin}:${env.PATH}` } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /opened the AWS console for "dev"/);
-    const opened = readFileSync(out, "utf8");
-    assert.equal(statSync(out).mode & 0o777, 0o600);
-    const { destination, token } = parseLogin(opened);
+    // The opener's arguments (readable by every user, ps) are one path under XDG_RUNTIME_DIR.
+    const argv = readFileSync(out, "utf8");
+    assert.ok(!argv.includes("SigninToken") && !argv.includes("federation"), "the URL is no argument");
+    const runtime = env.XDG_RUNTIME_DIR as string;
+    assert.equal(argv, join(runtime, "vsw", "login", argv.split("/").at(-1) as string));
+    assert.match(argv, /\/signin-[0-9a-f]{24}\.html$/);
+    assert.equal(statSync(argv).mode & 0o777, 0o600);
+    assert.equal(statSync(join(runtime, "vsw", "login")).mode & 0o777, 0o700);
+    const { destination, token } = parseLogin(pageTarget(readFileSync(argv, "utf8")));
     assert.equal(destination, "https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-1");
     assert.ok(!r.stderr.includes(token));
   });
@@ -134,12 +148,12 @@ describe("vsw login", () => {
     const bin = join(home.dir, "bin2");
     mkdirSync(bin, { recursive: true });
     const out = join(home.dir, "browser.txt");
-    writeFileSync(join(bin, "my-browser"), `#!/bin/sh\nprintf '%s' "$1" > "${out}"\n`);
+    writeFileSync(join(bin, "my-browser"), `#!/bin/sh\ncat "$1" > "${out}"\n`);
     chmodSync(join(bin, "my-browser"), 0o755);
     const r = await runVsw(["login", "dev"], { env: { ...env, BROWSER: join(bin, "my-browser") } });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(existsSync(out));
-    assert.match(readFileSync(out, "utf8"), /Action=login/);
+    assert.match(pageTarget(readFileSync(out, "utf8")), /Action=login/);
   });
 
   test("no browser opener is VSW_BROWSER_FAILED with a hint for --stdout", async () => {
@@ -234,4 +248,15 @@ describe("vsw login without keys", () => {
     assert.match(r.stderr, /has no long-lived keys.*\(VSW_KEYS_NOT_FOUND\)/);
     assert.equal(world.emu.calls.length, 0);
   });
+});
+
+test("the redirect page holds any URL as data: no </script> or quote ends it early", () => {
+  const url = "https://signin.example/federation?Action=login&x=</script><script>alert(1)</script>&q=\"'";
+  const html = redirectPage(url);
+  assert.equal(html.match(/<\/script>/g)?.length, 1, "only the page's own </script>");
+  assert.equal(pageTarget(html), url);
+  assert.match(
+    html,
+    /content="0;url=https:\/\/signin\.example\/federation\?Action=login&amp;x=&lt;\/script>/,
+  );
 });
