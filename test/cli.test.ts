@@ -115,6 +115,32 @@ describe("add and list", () => {
     );
   });
 
+  test("vsw list names where a profile without source_profile gets its credentials", async () => {
+    const other = makeHome();
+    try {
+      other.writeConfig(
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\n" +
+          "[profile admin]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n\n" +
+          "[profile legacy]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\nsso_account_id = 111111111111\nsso_role_name = R\n\n" +
+          "[profile ci]\nrole_arn = arn:aws:iam::111111111111:role/ci\nweb_identity_token_file = /t\n\n" +
+          "[profile box]\nrole_arn = arn:aws:iam::111111111111:role/box\ncredential_source = Ec2InstanceMetadata\n",
+      );
+      const list = await runVsw(["list"], { env: other.env });
+      assert.equal(list.code, 0, list.stderr);
+      const source = (name: string) =>
+        list.stdout
+          .split("\n")
+          .find((line) => line.startsWith(`${name} `))
+          ?.split(/ {2,}/)[2];
+      assert.equal(source("admin"), "sso corp");
+      assert.equal(source("legacy"), "sso");
+      assert.equal(source("ci"), "web identity");
+      assert.equal(source("box"), "Ec2InstanceMetadata");
+    } finally {
+      other.cleanup();
+    }
+  });
+
   test("list needs no passphrase", async () => {
     const env = { ...home.env };
     delete env.VSW_FILE_PASSPHRASE;

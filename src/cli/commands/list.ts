@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from "yargs";
+import type { Lookup, ProfileConfig } from "../../core/config.js";
 import { parseItem } from "../../core/items.js";
 import { knownProfiles } from "../../core/pipeline.js";
 import type { GlobalArgs } from "../context.js";
@@ -83,7 +84,7 @@ export async function runList(args: ListArgs): Promise<void> {
   } else if (args.json) {
     process.stdout.write(`${safeJson({ keystore: vsw.keystoreName, profiles: list }, 2)}\n`);
   } else {
-    process.stdout.write(renderTable(list));
+    process.stdout.write(renderTable(list, profiles));
   }
 }
 
@@ -101,13 +102,26 @@ function nameLines(names: string[], warn: (message: string) => void): string {
   return out;
 }
 
-function renderTable(list: ListedProfile[]): string {
+/**
+ * The SOURCE cell of a profile that names no source_profile but takes its credentials from
+ * elsewhere: `sso SESSION` (or `sso` in the legacy form), `web identity`, or the credential_source.
+ */
+function otherSource(values: Readonly<Record<string, string>>): string | undefined {
+  if (values.source_profile !== undefined) return undefined;
+  if (values.credential_source !== undefined) return values.credential_source;
+  if (values.web_identity_token_file !== undefined) return "web identity";
+  if (values.sso_session !== undefined) return `sso ${values.sso_session}`;
+  if (values.sso_start_url !== undefined || values.sso_account_id !== undefined) return "sso";
+  return undefined;
+}
+
+function renderTable(list: ListedProfile[], profiles: Lookup<ProfileConfig>): string {
   const header = ["PROFILE", "KEYS", "SOURCE", "ROLE", "MFA", "SESSIONS"];
   // Every cell from the config or the keystore is escaped: a name or ARN can hold a terminal escape.
   const body = list.map((r) => [
     printable(r.profile),
     r.keys ? "stored" : "-",
-    printable(r.sourceProfile ?? "-"),
+    printable(r.sourceProfile ?? otherSource(profiles.get(r.profile)?.values ?? {}) ?? "-"),
     printable(r.roleArn ?? "-"),
     printable(r.mfaSerial ?? "-"),
     r.sessions.length
