@@ -1,18 +1,12 @@
 import { isVswError, VswError } from "../core/errors.js";
-import { isInvisible } from "../plugins/format/shell-quote.js";
+import { printableText } from "../plugins/printable.js";
 
 /**
  * Text safe to print on a terminal: control, C1 and bidi characters (which a hostile profile name
- * could use to move the cursor or rewrite the screen) are shown as `\u{…}` escapes.
+ * could use to move the cursor or rewrite the screen) are shown as `\u{…}` escapes. The plugins'
+ * own function (plugins/printable.ts), so the CLI and the built-in commands escape alike.
  */
-export function printable(text: string): string {
-  let out = "";
-  for (const char of text) {
-    const code = char.codePointAt(0) as number;
-    out += isInvisible(code) ? `\\u{${code.toString(16)}}` : char;
-  }
-  return out;
-}
+export const printable: (text: string) => string = printableText;
 
 /**
  * JSON for stdout that a terminal cannot misread: `JSON.stringify` escapes only U+0000–U+001F, so

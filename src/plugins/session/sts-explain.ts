@@ -4,6 +4,7 @@
  */
 import type { SessionRequest, SessionStep } from "../../plugin.js";
 import { commandHint, isVswError, VswError } from "../../plugin.js";
+import { networkCode } from "../network-code.js";
 
 /**
  * The URL STS is called at: the configured endpoint, else the one the SDK picks (regional, or the
@@ -47,7 +48,7 @@ export async function probeEndpoint(step: SessionStep, endpoint: string): Promis
       socket.destroy();
       resolve("ETIMEDOUT");
     });
-    socket.once("error", (error: NodeJS.ErrnoException) => resolve(networkCode(error)));
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(networkCode(error, true)));
   });
   if (code && UNREACHABLE.includes(code)) throw unreachable(step, endpoint, code, undefined);
 }
@@ -109,7 +110,7 @@ export function explain(error: unknown, { step, parent }: StsRequest, endpoint: 
         : `The stored keys are wrong or deactivated: store new ones with "${commandHint("vsw add", step.profile)}".`,
     });
   }
-  const network = networkCode(error);
+  const network = networkCode(error, true);
   if (network || ["TimeoutError", "AbortError", "RequestTimeout"].includes(code)) {
     return unreachable(step, endpoint, network ?? code, error);
   }
@@ -158,22 +159,6 @@ function unreachable(step: SessionStep, endpoint: string, code: string, cause: u
           : "Check the network, the region, endpoint_url and AWS_ENDPOINT_URL_STS.",
     },
   );
-}
-
-/** The system error code of a network failure, looked for in the error, its cause and an AggregateError's errors. */
-function networkCode(error: unknown, depth = 0): string | undefined {
-  if (!error || typeof error !== "object" || depth > 4) return undefined;
-  const e = error as NodeJS.ErrnoException & { errors?: unknown[] };
-  if (typeof e.code === "string" && /^E[A-Z_]+$/.test(e.code) && e.code !== "ERR_ASSERTION") return e.code;
-  for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), e.cause]) {
-    const found = networkCode(inner, depth + 1);
-    if (found) return found;
-  }
-  const match = /\b(ECONNREFUSED|ENOTFOUND|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EAI_AGAIN)\b/.exec(
-    e.message ?? "",
-  );
-  if (match?.[1]) return match[1];
-  return /socket hang up/i.test(e.message ?? "") ? "ECONNRESET" : undefined;
 }
 
 /** The SDK's words for an answer it could not parse as STS (HTML, JSON, an empty body). */

@@ -5,7 +5,7 @@
  */
 import type { Credentials, Env } from "../../plugin.js";
 import { isVswError, VswError } from "../../plugin.js";
-import { networkCode } from "./sts-call.js";
+import { networkCode } from "../network-code.js";
 
 /** The most a metadata answer may hold: real ones are under 2 KiB. */
 const MAX_BODY_BYTES = 64 * 1024;

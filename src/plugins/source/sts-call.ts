@@ -3,6 +3,7 @@
  * client, the same timeouts as the STS plugin, and the generic error sentence.
  */
 import { isVswError, VswError } from "../../plugin.js";
+import { networkCode } from "../network-code.js";
 
 type Sdk = typeof import("@aws-sdk/client-sts");
 
@@ -54,16 +55,4 @@ export function stsFailure(error: unknown, what: string, profile: string, endpoi
       hint: "Check the profile's role_arn, region and endpoint_url.",
     },
   );
-}
-
-/** The errno code (`ECONNREFUSED`) of a network failure, looked for in causes and aggregates. */
-export function networkCode(error: unknown, depth = 0): string | undefined {
-  if (!error || typeof error !== "object" || depth > 4) return undefined;
-  const e = error as NodeJS.ErrnoException & { errors?: unknown[] };
-  if (typeof e.code === "string" && /^E[A-Z_]+$/.test(e.code) && e.code !== "ERR_ASSERTION") return e.code;
-  for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), e.cause]) {
-    const found = networkCode(inner, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
 }
