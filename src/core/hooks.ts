@@ -16,6 +16,7 @@ import {
 } from "tapable";
 import type { PluginCommand } from "./commands.js";
 import { isVswError, PluginError } from "./errors.js";
+import { callWithoutCodegen, type HookKind } from "./hook-calls.js";
 import type {
   AuthorizeRequest,
   CacheRequest,
@@ -159,15 +160,33 @@ export function createHooks(onTap?: (hookName: string) => void) {
     if (hook instanceof HookMap) {
       hook.intercept({
         factory: (key, inner) => {
+          plainCalls(inner);
           attribute(inner as unknown as InterceptableHook, `${hookName}.${String(key)}`, hooks.trace, onTap);
           return inner;
         },
       });
-    } else if (hookName !== "trace") {
-      attribute(hook as unknown as InterceptableHook, hookName, hooks.trace, onTap);
+    } else {
+      plainCalls(hook);
+      if (hookName !== "trace") attribute(hook as unknown as InterceptableHook, hookName, hooks.trace, onTap);
     }
   }
   return hooks;
+}
+
+/** The hook classes whose calls hook-calls.ts performs, and how each combines results. */
+const KINDS = new Map<unknown, HookKind>([
+  [SyncHook, "plain"],
+  [SyncBailHook, "bail"],
+  [SyncWaterfallHook, "waterfall"],
+  [AsyncSeriesHook, "plain"],
+  [AsyncSeriesBailHook, "bail"],
+  [AsyncSeriesWaterfallHook, "waterfall"],
+]);
+
+/** Calls without generated code (hook-calls.ts) for the hook classes it knows; others as tapable does. */
+function plainCalls(hook: object): void {
+  const kind = KINDS.get(hook.constructor);
+  if (kind) callWithoutCodegen(hook, kind);
 }
 
 interface InterceptableHook {

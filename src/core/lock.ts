@@ -10,10 +10,14 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
 import path from "node:path";
 import { VswError } from "./errors.js";
 import type { Env } from "./types.js";
+
+/** This host's name; node:os is loaded here, when a lock is taken, not when vsw starts. */
+function hostname(): string {
+  return process.getBuiltinModule("node:os").hostname();
+}
 
 /** Options of a named lock (`vsw.lock`). */
 export interface LockOptions {

@@ -11,7 +11,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { Vsw } from "../../plugin.js";
 import { VswError } from "../../plugin.js";
@@ -47,7 +46,7 @@ function writePage(vsw: Vsw, url: string): string {
       if (name.startsWith("signin-") && statSync(file).mtimeMs < old) rmSync(file, { force: true });
     }
   } else {
-    dir = mkdtempSync(join(tmpdir(), "vsw-login-"));
+    dir = mkdtempSync(join(process.getBuiltinModule("node:os").tmpdir(), "vsw-login-"));
   }
   const page = join(dir, `signin-${randomBytes(12).toString("hex")}.html`);
   writeFileSync(page, redirectPage(url), { mode: 0o600, flag: "wx" });
@@ -57,7 +56,7 @@ function writePage(vsw: Vsw, url: string): string {
 /** Removes `page` (and its private directory, if it has one of its own) after {@link PAGE_LIFE_MS}. */
 function removeLater(page: string): void {
   const dir = join(page, "..");
-  const own = dir.startsWith(join(tmpdir(), "vsw-login-"));
+  const own = dir.startsWith(join(process.getBuiltinModule("node:os").tmpdir(), "vsw-login-"));
   // A detached `sh` that outlives vsw; its arguments are paths, never the URL.
   const script = `sleep ${PAGE_LIFE_MS / 1000}; rm -f -- "$1"${own ? '; rmdir -- "$2"' : ""}`;
   try {

@@ -8,7 +8,6 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Env } from "../../plugin.js";
 import { atomicWrite, ensurePrivateDir, removeQuietly } from "../keystore/file-io.js";
@@ -38,7 +37,7 @@ export interface SsoRegistration {
 /** `~/.aws/sso/cache`, under the HOME vsw was given. */
 export function cacheDir(env: Env): string {
   // HOME as vsw was given it (tests hand in their own), else the OS's idea of it, as the SDK does.
-  return join(env.HOME || homedir(), ".aws", "sso", "cache");
+  return join(env.HOME || process.getBuiltinModule("node:os").homedir(), ".aws", "sso", "cache");
 }
 
 function sha1(text: string): string {
