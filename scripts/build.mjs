@@ -1,5 +1,6 @@
-// Bundles the CLI into dist/. dist/vsw-cli.cjs is ONE CommonJS file holding all of vsw's own code,
-// started by the launcher dist/vsw.cjs through V8's code cache (dist/vsw-cli.cache, then the
+// Bundles the CLI into dist/. dist/vsw-cli.cjs is ONE CommonJS file holding all of vsw's own code
+// (dist/vsw-hot.cjs the same without the commands a switch or Tab never runs), started by the
+// launcher dist/vsw.cjs through V8's code cache (dist/vsw-cli.cache, then the
 // user's own copy; src/cli/launcher.ts says why). The heavy libraries (yargs, the AWS SDK, prompts, chalk) are bundled
 // separately into dist/vendor/*.js and reached only through lazy `import()`s, so the cached hot
 // path (`vsw env`) never reads or parses them.
@@ -84,49 +85,64 @@ const vendorPlugin = {
   },
 };
 
-// vsw's own code: ONE CommonJS file, dist/vsw-cli.cjs, started by the small launcher dist/vsw.cjs
-// (src/cli/launcher.ts) through V8's code cache. Its `import()`s (the vendor files, node builtins
-// loaded late, plugins) become `__vswImport`, which the launcher performs; `import.meta.url` is the
-// bundle's file URL, also handed over by the launcher.
+// vsw's own code: two CommonJS bundles of the same sources, started by the small launcher
+// dist/vsw.cjs (src/cli/launcher.ts) through V8's code cache: dist/vsw-hot.cjs for the hot commands
+// (a switch, Tab: bin.ts with VSW_HOT_BUNDLE, so no yargs path) and dist/vsw-cli.cjs with
+// everything. Their `import()`s (the vendor files, node builtins loaded late, plugins) become
+// `__vswImport`, which the launcher performs; `import.meta.url` is the bundle's file URL, also
+// handed over by the launcher.
 {
   const { createHash } = await import("node:crypto");
-  const out = new URL("vsw-cli.cjs", dist);
-  await build({
-    ...common,
-    format: "cjs",
-    banner: {},
-    entryPoints: ["src/cli/bin.ts"],
-    outfile: out.pathname,
-    // Minified (names kept, for stack traces under --debug): 230 KB of source instead of 420 KB to
-    // read and check, about 1.5 ms of a cached switch (README, Performance).
-    minify: true,
-    keepNames: true,
-    define: { VSW_VERSION: JSON.stringify(pkg.version), "import.meta.url": "__vswMeta.url" },
-    // A native binding cannot be bundled.
-    external: ["@napi-rs/keyring"],
-    plugins: [vendorPlugin],
-  });
-  const code = readFileSync(out, "utf8");
-  // esbuild prints a dynamic import as `import(` right after `(`, `,`, `=`, `return`, `await`, `?`,
-  // `:` or whitespace; nothing else in the bundle (strings, comments: legalComments none, and the
-  // check below) may contain the word.
-  // Only `await import(`, `return import(` and `(import(` are dynamic imports esbuild writes; any
-  // other `import(` (in a string, say) stops the build rather than being rewritten.
-  const rewritten = code.replace(/(?<![\w$.])import\(/g, (_match, offset) => {
-    if (!/(?:\bawait\s+|\breturn\s+|[(,=]\s*)$/.test(code.slice(Math.max(0, offset - 12), offset))) {
-      throw new Error(
-        `vsw build: an import( in dist/vsw-cli.cjs is not a dynamic import: ${code.slice(offset - 40, offset + 40)}`,
-      );
-    }
-    return "__vswImport(";
-  });
-  // Wrapped in the function the launcher calls, on the bundle's first line so stack traces keep its
-  // line numbers (the launcher's `Main` type lists the parameters).
-  writeFileSync(
-    out,
-    `(function (require, module, __filename, __dirname, __vswImport, __vswMeta) {${rewritten}\n})`,
-  );
-  const buildId = createHash("sha256").update(readFileSync(out)).digest("hex").slice(0, 16);
+  const bundles = [
+    { name: "vsw-cli", hot: false },
+    { name: "vsw-hot", hot: true },
+  ];
+  const digest = createHash("sha256");
+  for (const { name, hot } of bundles) {
+    const out = new URL(`${name}.cjs`, dist);
+    await build({
+      ...common,
+      format: "cjs",
+      banner: {},
+      entryPoints: ["src/cli/bin.ts"],
+      outfile: out.pathname,
+      // Minified (names kept, for stack traces under --debug): about half the source to read and
+      // check, about 1.5 ms of a cached switch (README, Performance).
+      minify: true,
+      keepNames: true,
+      define: {
+        VSW_VERSION: JSON.stringify(pkg.version),
+        VSW_HOT_BUNDLE: JSON.stringify(hot),
+        "import.meta.url": "__vswMeta.url",
+      },
+      // A native binding cannot be bundled.
+      external: ["@napi-rs/keyring"],
+      plugins: [vendorPlugin],
+    });
+    const code = readFileSync(out, "utf8");
+    // esbuild prints a dynamic import as `import(` right after `(`, `,`, `=`, `return`, `await`, `?`,
+    // `:` or whitespace; nothing else in the bundle (strings, comments: legalComments none, and the
+    // check below) may contain the word.
+    // Only `await import(`, `return import(` and `(import(` are dynamic imports esbuild writes; any
+    // other `import(` (in a string, say) stops the build rather than being rewritten.
+    const rewritten = code.replace(/(?<![\w$.])import\(/g, (_match, offset) => {
+      if (!/(?:\bawait\s+|\breturn\s+|[(,=]\s*)$/.test(code.slice(Math.max(0, offset - 12), offset))) {
+        throw new Error(
+          `vsw build: an import( in dist/${name}.cjs is not a dynamic import: ${code.slice(offset - 40, offset + 40)}`,
+        );
+      }
+      return "__vswImport(";
+    });
+    // The hot bundle must not hold the yargs path: bin.ts's VSW_HOT_BUNDLE branch removed it.
+    if (hot && /\brunYargs\b/.test(rewritten))
+      throw new Error("vsw build: the hot bundle holds the yargs path");
+    // Wrapped in the function the launcher calls, on the bundle's first line so stack traces keep its
+    // line numbers (the launcher's `Main` type lists the parameters).
+    const wrapped = `(function (require, module, __filename, __dirname, __vswImport, __vswMeta, __vswFull) {${rewritten}\n})`;
+    writeFileSync(out, wrapped);
+    digest.update(wrapped);
+  }
+  const buildId = digest.digest("hex").slice(0, 16);
   await build({
     ...common,
     format: "cjs",
@@ -136,17 +152,23 @@ const vendorPlugin = {
     define: { VSW_BUILD_ID: JSON.stringify(buildId) },
   });
   chmodSync(new URL("vsw.cjs", dist), 0o755);
-  // The code cache beside the bundle, made by a run of the launcher (see its header): the first
-  // start after install uses it instead of compiling.
+  // The code caches beside the bundles, made by a run of the launcher (see its header): the first
+  // start after install uses them instead of compiling. `--version` runs the full bundle, Tab the
+  // hot one.
   const { spawnSync } = await import("node:child_process");
   const { mkdtempSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const cacheHome = mkdtempSync(`${tmpdir()}/vsw-build-cache-`);
   try {
     const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
-    spawnSync(process.execPath, [new URL("vsw.cjs", dist).pathname, "--version"], { env, stdio: "ignore" });
-    const made = `${cacheHome}/vsw/code/${buildId}-${process.version}-${process.arch}-other.cache`;
-    writeFileSync(new URL("vsw-cli.cache", dist), readFileSync(made));
+    for (const [name, kind, args] of [
+      ["vsw-cli", "other", ["--version"]],
+      ["vsw-hot", "complete", ["__complete", "--", ""]],
+    ]) {
+      spawnSync(process.execPath, [new URL("vsw.cjs", dist).pathname, ...args], { env, stdio: "ignore" });
+      const made = `${cacheHome}/vsw/code/${buildId}-${process.version}-${process.arch}-${kind}.cache`;
+      writeFileSync(new URL(`${name}.cache`, dist), readFileSync(made));
+    }
   } finally {
     rmSync(cacheHome, { recursive: true, force: true });
   }

@@ -53,7 +53,8 @@ describe("the cached hot path", () => {
       assert.ok(/AWS_SESSION_TOKEN/.test(result.stdout), "the session is printed");
       assert.equal(world.emu.calls.length, 0, "a cached session makes no STS call");
       const opened = readFileSync(log, "utf8");
-      assert.match(opened, /dist\/vsw-cli\.cjs/);
+      assert.match(opened, /dist\/vsw-hot\.cjs/);
+      assert.doesNotMatch(opened, /dist\/vsw-cli\.cjs/, "the full bundle was read");
       // The bundle came from V8's code cache: the user's copy, made by the run that minted.
       assert.match(opened, /openat\([^)]*\/vsw\/code\/[^)]*-switch\.cache"[^)]*\) = \d/);
       for (const heavy of HEAVY) {

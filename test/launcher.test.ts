@@ -52,6 +52,21 @@ describe("the launcher's code cache", () => {
     assert.equal(statSync(join(codeDir, file)).mtimeMs, made, "an accepted copy is not written again");
   });
 
+  test("a hot command line the fast path does not take runs the full bundle, and leaves no switch copy", () => {
+    rmSync(codeDir, { recursive: true, force: true });
+    const help = spawnSync(process.execPath, [VSW, "env", "--help"], { env: home.env, encoding: "utf8" });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^vsw env <profile>/);
+    const wrong = spawnSync(process.execPath, [VSW, "export", "--format"], {
+      env: home.env,
+      encoding: "utf8",
+    });
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /\(VSW_USAGE\)/);
+    assert.ok(cacheOf("other"), "the full bundle's copy");
+    assert.equal(cacheOf("switch"), undefined, "the handed-off run kept no copy of the hot bundle");
+  });
+
   test("a damaged copy is ignored and replaced, never run (V8 itself would crash on it)", () => {
     const file = join(codeDir, cacheOf("other") as string);
     const bytes = readFileSync(file);

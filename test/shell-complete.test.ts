@@ -244,7 +244,8 @@ describe("The __complete fast path", () => {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^:words\n/);
     const opened = readFileSync(log, "utf8");
-    assert.match(opened, /dist\/vsw-cli\.cjs/);
+    assert.match(opened, /dist\/vsw-hot\.cjs/);
+    assert.doesNotMatch(opened, /dist\/vsw-cli\.cjs/, "the full bundle was read");
     for (const heavy of ["yargs", "prompts", "chalk", "client-sts", "@aws-sdk"]) {
       assert.doesNotMatch(opened, new RegExp(`openat\\([^)]*${heavy}[^)]*\\) = \\d`), `${heavy} was loaded`);
     }

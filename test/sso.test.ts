@@ -410,7 +410,7 @@ sso_role_name = Admin
       );
       assert.equal(r.status, 0, r.stderr);
       const opened = readFileSync(log, "utf8");
-      assert.match(opened, /dist\/vsw-cli\.cjs/);
+      assert.match(opened, /dist\/vsw-hot\.cjs/);
       assert.doesNotMatch(opened, /openat\([^)]*(@aws-sdk|vendor)[^)]*\) = \d/);
     });
   });

@@ -1,6 +1,7 @@
 /**
  * The `vsw` binary. The hot commands take a strict fast path (no yargs); everything else, help
- * included, goes through yargs, loaded only then.
+ * included, goes through yargs, loaded only then. Built twice (scripts/build.mjs): the hot bundle
+ * (`VSW_HOT_BUNDLE`) has no yargs path and hands such command lines to the full bundle instead.
  */
 import { runComplete } from "./commands/complete.js";
 import { runEnv } from "./commands/env.js";
@@ -11,21 +12,29 @@ import { ioError, report } from "./report.js";
 import { shutdownAll } from "./shutdown.js";
 import { EXIT_PIPE } from "./stdout.js";
 
+declare const VSW_HOT_BUNDLE: boolean;
+/** The launcher's hand-off to the full bundle (launcher.ts), in the hot bundle. */
+declare const __vswFull: () => void;
+
 /** Whether anything used `process.stdout` or `process.stderr` (see {@link exitEarly}). */
 let stdioUsed = false;
-for (const name of ["stdout", "stderr"] as const) {
-  const original = Object.getOwnPropertyDescriptor(process, name);
-  const get = original?.get;
-  if (!original || !get) continue;
-  Object.defineProperty(process, name, {
-    configurable: true,
-    enumerable: original.enumerable,
-    get() {
-      stdioUsed = true;
-      Object.defineProperty(process, name, original);
-      return get.call(process);
-    },
-  });
+
+/** Notes the first use of `process.stdout` or `process.stderr`, for {@link exitEarly}. */
+function watchStdio(): void {
+  for (const name of ["stdout", "stderr"] as const) {
+    const original = Object.getOwnPropertyDescriptor(process, name);
+    const get = original?.get;
+    if (!original || !get) continue;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: original.enumerable,
+      get() {
+        stdioUsed = true;
+        Object.defineProperty(process, name, original);
+        return get.call(process);
+      },
+    });
+  }
 }
 
 /**
@@ -42,13 +51,22 @@ function exitEarly(): void {
 
 async function main(argv: string[]): Promise<void> {
   const fast = parseFast(argv);
+  const isHot = argv[0] === "__complete" || fast !== undefined;
+  if (!isHot && typeof VSW_HOT_BUNDLE === "boolean" && VSW_HOT_BUNDLE) {
+    // Nothing was done yet: the full bundle runs the command line from the start.
+    __vswFull();
+    return;
+  }
+  if (isHot) watchStdio();
   try {
     // Shell completion runs on every TAB: answered here, without yargs (protocol in complete.ts).
     if (argv[0] === "__complete") await runComplete(argv.slice(1));
     else if (fast?.name === "env") await runEnv(fast.args);
     else if (fast?.name === "export") await runExport(fast.args);
     else if (fast?.name === "off") await runOff(fast.args);
-    else {
+    else if (!(typeof VSW_HOT_BUNDLE === "boolean" && VSW_HOT_BUNDLE)) {
+      // (Never in the hot bundle: the condition is false there at build time, so yargs.js and
+      // the commands behind it are not in it.)
       watchStdout();
       const { runYargs } = await import("./yargs.js");
       await runYargs(argv);

@@ -29,6 +29,8 @@ const PACKED = [
   "dist/vsw.cjs",
   "dist/vsw-cli.cjs",
   "dist/vsw-cli.cache",
+  "dist/vsw-hot.cjs",
+  "dist/vsw-hot.cache",
   "dist/plugin.js",
   "dist/plugin.d.ts",
 ];
