@@ -10,7 +10,7 @@ import type { FormatRequest } from "../src/core/types.js";
 import { createVsw } from "../src/core/vsw.js";
 import { documentFormats } from "../src/plugins/format/documents.js";
 import { envFormat } from "../src/plugins/format/env.js";
-import { exportedVariables } from "../src/plugins/format/variables.js";
+import { exportedVariables, isoSeconds } from "../src/plugins/format/variables.js";
 
 const session: FormatRequest = {
   profile: "prod",
@@ -177,6 +177,31 @@ function refused(fn: () => void): boolean {
 }
 
 const expiry = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+
+describe("isoSeconds", () => {
+  test("is toISOString to the second, for every time JavaScript can hold", () => {
+    const reference = (ms: number) =>
+      new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    const MAX = 8.64e15;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: -MAX, max: MAX }),
+          fc.integer({ min: -62_200_000_000_000, max: 253_500_000_000_000 }),
+          fc.integer({ min: 1_700_000_000_000, max: 1_900_000_000_000 }),
+        ),
+        (ms) => assert.equal(isoSeconds(ms), reference(ms)),
+      ),
+      { numRuns: 2000 },
+    );
+    for (const ms of [
+      0, -1, 999, -62_167_219_200_000, -62_167_219_200_001, 253_402_300_799_999, 253_402_300_800_000,
+    ]) {
+      assert.equal(isoSeconds(ms), reference(ms));
+    }
+    assert.throws(() => isoSeconds(Number.NaN), RangeError);
+  });
+});
 
 describe("formats with hostile values", () => {
   test("json reads back exactly every field, whatever the values", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { hkdfSync } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
@@ -6,6 +7,7 @@ import fc from "fast-check";
 import { isVswError } from "../src/core/errors.js";
 import { createVsw } from "../src/core/vsw.js";
 import { fileKeystore, openFileStore } from "../src/plugins/keystore/file.js";
+import { hkdfSha256 } from "../src/plugins/keystore/file-crypto.js";
 import { decodeName, encodeName } from "../src/plugins/keystore/file-names.js";
 import {
   CHEAP_KDF,
@@ -20,6 +22,31 @@ import {
 after(removeTempDirs);
 
 const code = (expected: string) => (error: unknown) => isVswError(error) && error.code === expected;
+
+describe("file keystore: item keys", () => {
+  test("HKDF-SHA256 from two HMACs is RFC 5869's (test case 1) and hkdfSync's", () => {
+    const okm = hkdfSha256(
+      Buffer.alloc(22, 0x0b),
+      Buffer.from("000102030405060708090a0b0c", "hex"),
+      Buffer.from("f0f1f2f3f4f5f6f7f8f9", "hex"),
+    );
+    // The first 32 bytes of the RFC's 42-byte OKM: one block.
+    assert.equal(okm.toString("hex"), "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf");
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.uint8Array({ maxLength: 80 }),
+        fc.string({ maxLength: 40 }),
+        (ikm, salt, info) => {
+          const mine = hkdfSha256(Buffer.from(ikm), Buffer.from(salt), info);
+          const theirs = Buffer.from(hkdfSync("sha256", ikm, salt, info, 32));
+          assert.equal(mine.toString("hex"), theirs.toString("hex"));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe("file keystore: items", () => {
   test("set, get, list and delete round-trip values and expiry times", async () => {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Keystore, PlanStep, Vsw, VswPlugin } from "../../plugin.js";
 import { isVswError, STAGE_CACHE, type StoredSession, sessionItem } from "../../plugin.js";
 
@@ -132,5 +132,6 @@ export function fingerprint(step: PlanStep): string {
     stsRegionalEndpoints?: string | null;
     stored?: boolean;
   };
-  return createHash("sha256").update(JSON.stringify(identity)).digest("base64url");
+  // The one-shot hash: a Hash object costs its class set-up, ~0.1 ms, on every switch.
+  return hash("sha256", JSON.stringify(identity), "base64url");
 }

@@ -89,6 +89,8 @@ export function quotePosix(value: string): string {
  */
 export function quoteBash(value: string): string {
   if (value === "") return "''";
+  // The usual value (a key, a token, a region): one quoted run, without splitting it into runs.
+  if (plainText(value)) return `'${value}'`;
   return splitRuns(value, true)
     .map((run) => {
       if (run.kind === "quote") return "\\'".repeat(run.text.length);
@@ -189,6 +191,18 @@ export function renderShell(
       for (const [name, value] of [...set, ...restore]) lines.push(`export ${name}=${quote(value)}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Whether a value is one run of plain text: no single quote and no invisible character. By UTF-16
+ * code unit: every invisible code point is below U+10000, and no surrogate is one.
+ */
+function plainText(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit === 0x27 || isInvisible(unit)) return false;
+  }
+  return true;
 }
 
 interface Run {

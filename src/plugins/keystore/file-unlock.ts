@@ -7,7 +7,7 @@
  * owned by us, not a symlink, mode 0700; the record is 0600, opened with O_NOFOLLOW, expires, and
  * is named after the store's real path and random id so a recreated store never meets an old key.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   chmodSync,
   closeSync,
@@ -87,7 +87,7 @@ export function runtimeDir(env: Env, create: boolean): string | undefined {
 
 /** The record file of a store: keyed by its real path and random id. */
 export function recordPath(dir: string, storeRealPath: string, storeId: string): string {
-  const digest = createHash("sha256").update(`${storeRealPath}\0${storeId}`).digest("hex");
+  const digest = hash("sha256", `${storeRealPath}\0${storeId}`, "hex");
   return path.join(dir, `${digest}${RECORD_SUFFIX}`);
 }
 
