@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { VswError } from "./errors.js";
 import type { Env } from "./types.js";
 
@@ -68,8 +68,8 @@ const MAX_PLAIN_NAME = 120;
  * codes already sent, one-time notices and plugins' own state (TOTP steps) live below it.
  */
 export function stateDir(env: Env): string | undefined {
-  if (env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)) return path.join(env.XDG_STATE_HOME, "vsw");
-  return env.HOME ? path.join(env.HOME, ".local", "state", "vsw") : undefined;
+  if (env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)) return join(env.XDG_STATE_HOME, "vsw");
+  return env.HOME ? join(env.HOME, ".local", "state", "vsw") : undefined;
 }
 
 /**
@@ -78,9 +78,9 @@ export function stateDir(env: Env): string | undefined {
  * per HOME (two HOMEs are two sets of keystores), and the XDG spec puts such files in state.
  */
 export function lockDir(env: Env): string {
-  if (env.VSW_LOCK_DIR) return path.resolve(env.VSW_LOCK_DIR);
+  if (env.VSW_LOCK_DIR) return resolvePath(env.VSW_LOCK_DIR);
   const state = stateDir(env);
-  if (state) return path.join(state, "locks");
+  if (state) return join(state, "locks");
   throw new VswError("VSW_CONFIG_INVALID", "vsw has no directory for its locks: HOME is not set.", {
     hint: "Set VSW_LOCK_DIR to a directory of your own.",
   });
@@ -105,7 +105,7 @@ export function namedLocks(dir: () => string): LockFunction {
       plain.length <= MAX_PLAIN_NAME ? plain : `h-${createHash("sha256").update(name).digest("base64url")}`;
     const timeoutMs = options.timeoutMs ?? DEFAULT_NAMED_TIMEOUT_MS;
     return withFileLock(
-      path.join(where, `${file}.lock`),
+      join(where, `${file}.lock`),
       { timeoutMs, label: name, onWait: options.onWait, waitNoticeMs: options.waitNoticeMs },
       fn,
     );
@@ -167,7 +167,7 @@ async function acquire(lockPath: string, options: FileLockOptions, staleMs: numb
 
 /** Creates the lock file with its full content in one step; false when it exists. */
 function tryCreate(lockPath: string, body: string): boolean {
-  const temp = path.join(path.dirname(lockPath), `${TEMP_PREFIX}lock-${randomBytes(8).toString("hex")}`);
+  const temp = join(dirname(lockPath), `${TEMP_PREFIX}lock-${randomBytes(8).toString("hex")}`);
   try {
     // Inside the try: on a full disk the file is created and the write fails, so it must go too.
     writeFileSync(temp, body, { mode: 0o600, flag: "wx" });

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { dirname, join } from "node:path";
 import { stateDir } from "./lock.js";
 import type { Env } from "./types.js";
 
@@ -23,7 +23,7 @@ interface SpentFile {
 
 function fileOf(env: Env): string | undefined {
   const state = stateDir(env);
-  return state && path.join(state, "mfa-spent.json");
+  return state && join(state, "mfa-spent.json");
 }
 
 function read(file: string, now: number): SpentFile {
@@ -55,7 +55,7 @@ export function markSpent(env: Env, serial: string, code: string, now: number): 
   try {
     const state = read(file, now);
     state.spent.push({ hash: hashOf(state.salt, serial, code), at: now });
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
     writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
     renameSync(temp, file);

@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
-import path from "node:path";
+import { isAbsolute, join } from "node:path";
 
 /** A D-Bus value as this client marshals it: a variant is `[signature, value]`. */
 export type DbusValue = string | number | boolean | DbusValue[] | Map<string, DbusValue> | Variant;
@@ -49,8 +49,8 @@ const ERROR = 3;
 export function sessionBusAddress(env: Readonly<Record<string, string | undefined>>): string | undefined {
   if (env.DBUS_SESSION_BUS_ADDRESS) return env.DBUS_SESSION_BUS_ADDRESS;
   const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime && path.isAbsolute(runtime) && existsSync(path.join(runtime, "bus"))) {
-    return `unix:path=${path.join(runtime, "bus")}`;
+  if (runtime && isAbsolute(runtime) && existsSync(join(runtime, "bus"))) {
+    return `unix:path=${join(runtime, "bus")}`;
   }
   return undefined;
 }

@@ -18,7 +18,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import path from "node:path";
+import { dirname, join } from "node:path";
 import { VswError } from "../../plugin.js";
 
 /** Prefix of temp files; readers skip them, writers remove them once they are {@link TEMP_MAX_AGE_MS} old. */
@@ -50,8 +50,8 @@ export function ensurePrivateDir(dir: string): void {
  * (not needed on a RAM file system).
  */
 export function atomicWrite(file: string, data: string, durable = true): void {
-  const dir = path.dirname(file);
-  const temp = path.join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+  const dir = dirname(file);
+  const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
   const fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
   try {
     try {
@@ -92,7 +92,7 @@ export function cleanTemps(dir: string, now = Date.now()): void {
   }
   for (const name of names) {
     if (!name.startsWith(TEMP_PREFIX)) continue;
-    const file = path.join(dir, name);
+    const file = join(dir, name);
     try {
       if (now - lstatSync(file).mtimeMs > TEMP_MAX_AGE_MS) unlinkSync(file);
     } catch {

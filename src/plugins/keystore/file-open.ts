@@ -5,7 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readdirSync, realpathSync } from "node:fs";
-import path from "node:path";
+import { join } from "node:path";
 import type { Env, Terminal, TerminalStreams } from "../../plugin.js";
 import { VswError, withFileLock } from "../../plugin.js";
 import {
@@ -104,7 +104,7 @@ async function createStore(
   passphrase: string,
 ): Promise<{ key: Buffer; meta: StoreMeta } | { meta: StoreMeta }> {
   const lock = { timeoutMs: ctx.lockTimeoutMs ?? 10_000, label: "store" };
-  return withFileLock(path.join(ctx.dir, STORE_LOCK), lock, async () => {
+  return withFileLock(join(ctx.dir, STORE_LOCK), lock, async () => {
     const existing = readMeta(ctx.dir);
     if (existing) return { meta: existing };
     assertNotOrphaned(ctx.dir);
@@ -122,7 +122,7 @@ async function createStore(
       kdf,
       verifier: createVerifier(key),
     };
-    atomicWrite(path.join(ctx.dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+    atomicWrite(join(ctx.dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
     remember(ctx, meta, key, passphrase);
     return { key, meta };
   });
@@ -216,7 +216,7 @@ async function withTerminal<T>(ctx: UnlockContext, fn: (streams: TerminalStreams
 }
 
 function readMeta(dir: string): StoreMeta | undefined {
-  const file = path.join(dir, META_FILE);
+  const file = join(dir, META_FILE);
   const text = readIfExists(file);
   if (text === undefined) return undefined;
   let meta: Partial<StoreMeta> | undefined;
@@ -272,7 +272,7 @@ export function assertNotOrphaned(dir: string): void {
     "VSW_KEYSTORE_ORPHANED",
     `The file keystore in "${dir}" has ${items.length} item${items.length === 1 ? "" : "s"} but no ${META_FILE}, so nothing in it can be decrypted.`,
     {
-      hint: `Restore "${path.join(dir, META_FILE)}" from a backup; or, to give up those items and start a new store, move the *${ITEM_SUFFIX} files out of "${dir}".`,
+      hint: `Restore "${join(dir, META_FILE)}" from a backup; or, to give up those items and start a new store, move the *${ITEM_SUFFIX} files out of "${dir}".`,
     },
   );
 }

@@ -4,7 +4,7 @@
  * write is an atomic rename); writes and store creation are serialised by an inter-process lock.
  */
 import { existsSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
-import path from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { Env, Keystore, KeystoreItem, Terminal } from "../../plugin.js";
 import { VswError, withFileLock } from "../../plugin.js";
 import { openItem, parseItem, type ScryptCost, sealItem } from "./file-crypto.js";
@@ -54,8 +54,8 @@ const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 /** Opens (lazily: no I/O until a method runs) the `file` keystore described by `options`. */
 export function openFileStore(options: FileStoreOptions = {}): FileStore {
   const env = options.env ?? {};
-  const dir = path.resolve(options.dir ?? defaultDir(env));
-  const metaFile = path.join(dir, META_FILE);
+  const dir = resolve(options.dir ?? defaultDir(env));
+  const metaFile = join(dir, META_FILE);
   const context = {
     ...options,
     env,
@@ -85,7 +85,7 @@ export function openFileStore(options: FileStoreOptions = {}): FileStore {
   };
   const underStoreLock = <T>(fn: () => Promise<T>): Promise<T> =>
     withFileLock(
-      path.join(dir, STORE_LOCK),
+      join(dir, STORE_LOCK),
       { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, label: "store" },
       fn,
     );
@@ -174,7 +174,7 @@ function listItems(dir: string, prefix: string): KeystoreItem[] {
     if (plain !== undefined && !plain.startsWith(prefix)) continue;
     let record: ReturnType<typeof parseItem>;
     try {
-      record = parseItem(readFileSync(path.join(dir, file), "utf8"));
+      record = parseItem(readFileSync(join(dir, file), "utf8"));
     } catch {
       // Unreadable: still listed by its file name, so `get` can report it as corrupt.
     }
@@ -189,15 +189,15 @@ function listItems(dir: string, prefix: string): KeystoreItem[] {
 }
 
 function itemFile(dir: string, name: string): string {
-  return path.join(dir, `${encodeName(name)}${ITEM_SUFFIX}`);
+  return join(dir, `${encodeName(name)}${ITEM_SUFFIX}`);
 }
 
 /** Store directory: `VSW_FILE_DIR` > `$XDG_DATA_HOME/vsw` > `$HOME/.local/share/vsw` (XDG Base Directory spec). */
 function defaultDir(env: Env): string {
   if (env.VSW_FILE_DIR) return env.VSW_FILE_DIR;
   // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
-  if (env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME)) return path.join(env.XDG_DATA_HOME, "vsw");
-  if (env.HOME) return path.join(env.HOME, ".local", "share", "vsw");
+  if (env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME)) return join(env.XDG_DATA_HOME, "vsw");
+  if (env.HOME) return join(env.HOME, ".local", "share", "vsw");
   throw new VswError("VSW_KEYSTORE_UNAVAILABLE", "The file keystore has no directory: HOME is not set.", {
     hint: "Set VSW_FILE_DIR to the directory the file keystore should use.",
   });

@@ -21,7 +21,7 @@ import {
   readFileSync,
   statfsSync,
 } from "node:fs";
-import path from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import type { Env } from "../../plugin.js";
 import { atomicWrite, cleanTemps, removeQuietly } from "./file-io.js";
 
@@ -55,16 +55,16 @@ export function runtimeDir(env: Env, create: boolean): string | undefined {
   let dir: string;
   if (env.XDG_RUNTIME_DIR) {
     base = env.XDG_RUNTIME_DIR;
-    dir = path.join(base, "vsw");
+    dir = join(base, "vsw");
   } else if (existsSync(`/run/user/${uid}`)) {
     base = `/run/user/${uid}`;
-    dir = path.join(base, "vsw");
+    dir = join(base, "vsw");
   } else {
     base = "/dev/shm";
-    dir = path.join(base, `vsw-${uid}`);
+    dir = join(base, `vsw-${uid}`);
   }
   try {
-    if (!path.isAbsolute(base) || !onRam(base)) return undefined;
+    if (!isAbsolute(base) || !onRam(base)) return undefined;
     if (create) {
       try {
         mkdirSync(dir, { mode: 0o700 });
@@ -88,7 +88,7 @@ export function runtimeDir(env: Env, create: boolean): string | undefined {
 /** The record file of a store: keyed by its real path and random id. */
 export function recordPath(dir: string, storeRealPath: string, storeId: string): string {
   const digest = hash("sha256", `${storeRealPath}\0${storeId}`, "hex");
-  return path.join(dir, `${digest}${RECORD_SUFFIX}`);
+  return join(dir, `${digest}${RECORD_SUFFIX}`);
 }
 
 /** Reads a record; `undefined` when missing, foreign, malformed or expired (`ttlMs` is the current TTL; an expired record is removed). */
@@ -143,7 +143,7 @@ export function writeRecord(file: string, record: UnlockRecord): void {
     mac: record.mac.toString("base64"),
   });
   atomicWrite(file, body, false);
-  sweep(path.dirname(file), record.unlockedAt);
+  sweep(dirname(file), record.unlockedAt);
 }
 
 /** Forgets a record; whether one was there. */
@@ -155,7 +155,7 @@ function sweep(dir: string, now: number): void {
   cleanTemps(dir); // Real clock: temp files carry real mtimes.
   for (const name of readdirSync(dir)) {
     if (!name.endsWith(RECORD_SUFFIX)) continue;
-    const file = path.join(dir, name);
+    const file = join(dir, name);
     try {
       const data = JSON.parse(readFileSync(file, "utf8")) as { expiresAt?: unknown };
       if (typeof data.expiresAt === "number" && data.expiresAt <= now) removeQuietly(file);

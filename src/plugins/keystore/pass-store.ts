@@ -21,7 +21,7 @@ import {
   renameSync,
   unlinkSync,
 } from "node:fs";
-import path from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import type { Env, Keystore, KeystoreItem } from "../../plugin.js";
 import { VswError, withFileLock } from "../../plugin.js";
 import { childEnv } from "../child-env.js";
@@ -68,9 +68,9 @@ export const LOCK_FILE = ".vsw.lock";
 /** Opens (lazily: no I/O until a method runs) the `pass` keystore described by `options`. */
 export function openPassStore(options: PassStoreOptions): PassStore {
   const env = options.env;
-  const storeDir = path.resolve(defaultStoreDir(env));
+  const storeDir = resolve(defaultStoreDir(env));
   const prefix = normalisePrefix(options.prefix ?? "vsw/");
-  const root = prefix ? path.join(storeDir, ...prefix.split("/")) : storeDir;
+  const root = prefix ? join(storeDir, ...prefix.split("/")) : storeDir;
   const childEnvironment = passEnv(env, options.childSecrets ?? [], storeDir);
   let ready = false;
 
@@ -88,7 +88,7 @@ export function openPassStore(options: PassStoreOptions): PassStore {
   const underLock = <T>(fn: () => Promise<T>): Promise<T> => {
     mkdirSync(storeDir, { recursive: true, mode: 0o700 });
     return withFileLock(
-      path.join(storeDir, LOCK_FILE),
+      join(storeDir, LOCK_FILE),
       { timeoutMs: options.lockTimeoutMs ?? 10_000, label: "pass store" },
       fn,
     );
@@ -110,7 +110,7 @@ export function openPassStore(options: PassStoreOptions): PassStore {
       const parts = encodePath(name);
       preflight();
       const dirParts = parts.slice(0, -1);
-      const found = latest(variants(path.join(root, ...dirParts), parts.at(-1) as string));
+      const found = latest(variants(join(root, ...dirParts), parts.at(-1) as string));
       if (!found) return undefined;
       // stdin is vsw's own, so pass derives GPG_TTY from it and pinentry can ask on the terminal.
       const result = await pass(["show", entryName(dirParts, found.file)], "inherit");
@@ -133,23 +133,21 @@ export function openPassStore(options: PassStoreOptions): PassStore {
       preflight();
       const dirParts = parts.slice(0, -1);
       const last = parts.at(-1) as string;
-      const dir = path.join(root, ...dirParts);
+      const dir = join(root, ...dirParts);
       const final = entryFile(last, expiresAt);
       await underLock(async () => {
         const temp = `${TEMP_PREFIX}${randomBytes(8).toString("hex")}${ENTRY_SUFFIX}`;
         // The value goes to pass on stdin only; pass hands it to gpg on stdin (`insert -m`).
         const result = await pass(["insert", "-m", "-f", entryName(dirParts, temp)], value);
         if (result.code !== 0) {
-          removeQuietly(path.join(dir, temp));
+          removeQuietly(join(dir, temp));
           throw passFailure(result, `store the item "${name}"`, storeDir, recipients(storeDir, dir, env));
         }
-        renameSync(path.join(dir, temp), path.join(dir, final));
+        renameSync(join(dir, temp), join(dir, final));
         // Now the old entries; killed before this, both exist and the latest counts (see latest()).
-        for (const old of variants(dir, last))
-          if (old.file !== final) removeQuietly(path.join(dir, old.file));
+        for (const old of variants(dir, last)) if (old.file !== final) removeQuietly(join(dir, old.file));
         // Under the lock no other vsw is writing, so any other temporary entry is a crashed writer's.
-        for (const file of safeReaddir(dir))
-          if (file.startsWith(TEMP_PREFIX)) removeQuietly(path.join(dir, file));
+        for (const file of safeReaddir(dir)) if (file.startsWith(TEMP_PREFIX)) removeQuietly(join(dir, file));
         await gitCommit(storeDir, prefix, childEnvironment, `vsw: store ${name}`);
       });
     },
@@ -159,7 +157,7 @@ export function openPassStore(options: PassStoreOptions): PassStore {
       const dirParts = parts.slice(0, -1);
       return underLock(async () => {
         let removed = false;
-        for (const entry of variants(path.join(root, ...dirParts), parts.at(-1) as string)) {
+        for (const entry of variants(join(root, ...dirParts), parts.at(-1) as string)) {
           const result = await pass(["rm", "-f", entryName(dirParts, entry.file)]);
           if (result.code === 0) removed = true;
           else if (!/is not in the password store/.test(result.stderr)) {
@@ -186,7 +184,7 @@ export function openPassStore(options: PassStoreOptions): PassStore {
 /** `PASSWORD_STORE_DIR` > `$HOME/.password-store`, as pass does (an empty variable counts as unset). */
 function defaultStoreDir(env: Env): string {
   if (env.PASSWORD_STORE_DIR) return env.PASSWORD_STORE_DIR;
-  if (env.HOME) return path.join(env.HOME, ".password-store");
+  if (env.HOME) return join(env.HOME, ".password-store");
   throw new VswError(
     "VSW_KEYSTORE_UNAVAILABLE",
     "The pass keystore has no password store: HOME is not set.",
@@ -226,10 +224,10 @@ function passEnv(env: Env, secrets: Iterable<string>, storeDir: string): Record<
 }
 
 function onPath(program: string, searchPath: string | undefined): boolean {
-  for (const dir of (searchPath ?? "").split(path.delimiter)) {
+  for (const dir of (searchPath ?? "").split(delimiter)) {
     if (!dir) continue;
     try {
-      accessSync(path.join(dir, program), constants.X_OK);
+      accessSync(join(dir, program), constants.X_OK);
       return true;
     } catch {
       // Not in this folder.
@@ -244,8 +242,8 @@ function onPath(program: string, searchPath: string | undefined): boolean {
  */
 function recipients(storeDir: string, dir: string, env: Env): string[] {
   if (env.PASSWORD_STORE_KEY) return env.PASSWORD_STORE_KEY.split(/\s+/).filter(Boolean);
-  for (let current = dir; ; current = path.dirname(current)) {
-    const text = readText(path.join(current, ".gpg-id"));
+  for (let current = dir; ; current = dirname(current)) {
+    const text = readText(join(current, ".gpg-id"));
     if (text !== undefined) {
       return text
         .split("\n")
@@ -281,7 +279,7 @@ function listItems(root: string, namePrefix: string): KeystoreItem[] {
   }
   const found = new Map<string, KeystoreItem>();
   const walk = (encodedDirs: string[], names: string[]): void => {
-    const dir = path.join(root, ...encodedDirs);
+    const dir = join(root, ...encodedDirs);
     let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -376,7 +374,7 @@ function keyLines(colons: string, kind: string): string[][] {
  * write's `git add -A` picks up anything left.
  */
 async function gitCommit(storeDir: string, prefix: string, env: Record<string, string>, message: string) {
-  if (!existsSync(path.join(storeDir, ".git"))) return;
+  if (!existsSync(join(storeDir, ".git"))) return;
   try {
     const scope = prefix || ".";
     const added = await runTool("git", ["-C", storeDir, "add", "-A", "--", scope], { env });

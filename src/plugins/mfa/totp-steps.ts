@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import path from "node:path";
+import { dirname, join } from "node:path";
 import type { Env, Vsw } from "../../plugin.js";
 import { stateDir, VswError } from "../../plugin.js";
 import { atomicWrite, readIfExists } from "../keystore/file-io.js";
@@ -94,12 +94,12 @@ export async function spendTotpCode(
 
 /** The state file of `serial` (named by a hash: an ARN holds `/` and `:`). */
 export function stepFile(env: Env, serial: string): string {
-  return path.join(totpDir(env), `${createHash("sha256").update(serial).digest("hex").slice(0, 32)}.json`);
+  return join(totpDir(env), `${createHash("sha256").update(serial).digest("hex").slice(0, 32)}.json`);
 }
 
 function totpDir(env: Env): string {
   const state = stateDir(env);
-  if (state) return path.join(state, "totp");
+  if (state) return join(state, "totp");
   throw new VswError("VSW_CONFIG_INVALID", "vsw has no directory for its TOTP state: HOME is not set.", {
     hint: "Set HOME or XDG_STATE_HOME.",
   });
@@ -124,7 +124,7 @@ function readUsed(file: string, serial: string): UsedStep | undefined | null {
 }
 
 function writeUsed(file: string, used: UsedStep): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   // Not fsynced: losing the last step in a power cut costs at most one wait or one refused code.
   atomicWrite(file, `${JSON.stringify(used)}\n`, false);
 }
