@@ -144,6 +144,51 @@ describe("file keystore: item names on disk", () => {
     );
   });
 
+  test("a file name decodes only when it is the canonical encoding of a name (as the regex-checked decoder did)", () => {
+    // The earlier decoder, kept as the reference: a pattern check, then a round trip.
+    const reference = (encoded: string): string | undefined => {
+      if (!/^(?:[a-z0-9-]|_[0-9a-f]{2})+$/.test(encoded)) return undefined;
+      const bytes: number[] = [];
+      for (let i = 0; i < encoded.length; i++) {
+        if (encoded[i] === "_") {
+          bytes.push(Number.parseInt(encoded.slice(i + 1, i + 3), 16));
+          i += 2;
+        } else bytes.push(encoded.charCodeAt(i));
+      }
+      const name = Buffer.from(bytes).toString("utf8");
+      return encodeName(name) === encoded ? name : undefined;
+    };
+    const piece = fc.oneof(
+      fc.constantFrom("a", "z", "0", "9", "-", "_", "A", "F", ".", "@", " ", "é"),
+      fc.constantFrom(
+        "_2f",
+        "_61",
+        "_2d",
+        "_7f",
+        "_00",
+        "_c3_a9",
+        "_c3",
+        "_e2_80_ae",
+        "_ff",
+        "_2F",
+        "_g1",
+        "_1",
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 12 }).map((parts) => parts.join("")),
+        (encoded) => {
+          assert.equal(decodeName(encoded), reference(encoded));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    for (const encoded of ["", "x".repeat(200), "x".repeat(201), `${"_2f".repeat(67)}`, "_", "_2"]) {
+      assert.equal(decodeName(encoded), reference(encoded), encoded);
+    }
+  });
+
   test("names differing only in case get different file names", () => {
     assert.notEqual(encodeName("Prod").toLowerCase(), encodeName("prod").toLowerCase());
   });

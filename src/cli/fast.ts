@@ -33,10 +33,28 @@ function fastFlags(name: FastName): Map<string, FastFlag> {
   const flags = new Map<string, FastFlag>();
   for (const [flag, f] of Object.entries({ ...GLOBAL_FLAGS, ...spec?.flags })) {
     if (flag === "--help") continue;
-    const key = flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const key = camelCase(flag.slice(2));
     flags.set(flag, { key, value: f.value !== undefined, repeatable: f.repeatable === true });
   }
   return flags;
+}
+
+/**
+ * `min-remaining` → `minRemaining`: what `replace(/-([a-z])/g, upper)` gives, without compiling a
+ * regular expression on every switch.
+ */
+export function camelCase(words: string): string {
+  let out = "";
+  for (let i = 0; i < words.length; i++) {
+    const next = words.charCodeAt(i + 1);
+    if (words[i] === "-" && next >= 0x61 && next <= 0x7a) {
+      out += String.fromCharCode(next - 0x20);
+      i++;
+    } else {
+      out += words[i];
+    }
+  }
+  return out;
 }
 
 /** Parses `env PROFILE …`, `export PROFILE …` or `off …`; `undefined` means "let yargs decide". */

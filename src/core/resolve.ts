@@ -372,7 +372,7 @@ export function defaultSessionName(user: string | undefined): string {
   // Why the shortcut: NFKD and the Unicode property class load ICU data (~2 ms on the hot path);
   // a plain ASCII name, the usual case, needs neither.
   if (user && /^[\w+=,.@-]+$/.test(user) && /[^-]/.test(user)) {
-    return `vsw-${user.replace(/^-+|-+$/g, "")}`.slice(0, 64);
+    return `vsw-${trimDashes(user)}`.slice(0, 64);
   }
   const name = (user ?? "")
     .normalize("NFKD")
@@ -380,6 +380,15 @@ export function defaultSessionName(user: string | undefined): string {
     .replace(/[^\w+=,.@-]+/g, "-")
     .replace(/^-+|-+$/g, "");
   return `vsw-${name || "session"}`.slice(0, 64);
+}
+
+/** `value` without leading and trailing `-` (a regular expression would be compiled on every switch). */
+export function trimDashes(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && value[start] === "-") start++;
+  while (end > start && value[end - 1] === "-") end--;
+  return value.slice(start, end);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
