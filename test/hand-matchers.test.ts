@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { camelCase } from "../src/cli/fast.js";
-import { firstDelimiter, lines } from "../src/core/config.js";
+import { firstDelimiter, lines, newSection } from "../src/core/config.js";
 import { trimDashes } from "../src/core/resolve.js";
 import { portableName } from "../src/plugins/format/shell-quote.js";
 
@@ -70,4 +70,49 @@ test("session names: replace(/^-+|-+$/g, '')", () => {
     fc.property(text(["-", "a", "--"]), (s) => assert.equal(trimDashes(s), s.replace(/^-+|-+$/g, ""))),
     { numRuns: 2000 },
   );
+});
+
+test("section headers: /^(profile|sso-session|services)\\s+(.+)$/, then /^([\"'])(.+)\\1$/", () => {
+  const reference = (header: string): [string, string] => {
+    if (header === "default") return ["default", "default"];
+    const match = /^(profile|sso-session|services)\s+(.+)$/.exec(header);
+    if (!match?.[1] || !match[2]) return ["other", header];
+    const name = match[2].trim();
+    return [match[1], /^(["'])(.+)\1$/.exec(name)?.[2] ?? name];
+  };
+  const header = text([
+    "profile",
+    "sso-session",
+    "services",
+    " ",
+    "\t",
+    "\u2028",
+    "\r",
+    '"',
+    "'",
+    "a",
+    "default",
+    "\n",
+  ]);
+  fc.assert(
+    fc.property(header, (raw) => {
+      // As the parser hands them over: trimmed.
+      const h = raw.trim();
+      const section = newSection(h, 1, "config");
+      assert.deepEqual([section.kind, section.name], reference(h));
+    }),
+    { numRuns: 4000 },
+  );
+  for (const h of [
+    'profile ""',
+    'profile "a"',
+    "profile 'a\"",
+    'profile "',
+    "profile '\u2028'",
+    "services\u2028x",
+    "profile",
+  ]) {
+    const section = newSection(h, 1, "config");
+    assert.deepEqual([section.kind, section.name], reference(h), h);
+  }
 });

@@ -213,15 +213,38 @@ export function newSection(header: string, line: number, kind: IniFileKind): Ini
   // Why: in the credentials file every section is a profile and the header is its name, verbatim.
   if (kind === "credentials") return section("profile", header);
   if (header === "default") return section("default", "default");
-  const match = /^(profile|sso-session|services)\s+(.+)$/.exec(header);
-  if (!match?.[1] || !match[2]) return section("other", header);
-  return section(match[1] as IniSectionKind, unquote(match[2].trim()));
+  // What /^(profile|sso-session|services)\s+(.+)$/ matches, by hand (see `lines`): a kind, then
+  // whitespace, then the name, with no line terminator (which `.` does not match).
+  for (const word of HEADER_KINDS) {
+    if (!header.startsWith(word)) continue;
+    const after = header.slice(word.length);
+    const name = after.trimStart();
+    if (name === after || name === "" || hasLineTerminator(name)) break;
+    return section(word, unquote(name.trim()));
+  }
+  return section("other", header);
 }
 
-/** `[profile "my prod"]` names `my prod`: botocore (shlex) and the JS SDK both accept quotes. */
+const HEADER_KINDS = ["profile", "sso-session", "services"] as const;
+
+/** Whether `text` holds a character JavaScript's `.` does not match: \n, \r, U+2028, U+2029. */
+function hasLineTerminator(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
+}
+
+/**
+ * `[profile "my prod"]` names `my prod`: botocore (shlex) and the JS SDK both accept quotes. (What
+ * /^(["'])(.+)\1$/ takes, by hand.)
+ */
 function unquote(name: string): string {
-  const quoted = /^(["'])(.+)\1$/.exec(name);
-  return quoted?.[2] ?? name;
+  const quote = name[0];
+  if (quote !== '"' && quote !== "'") return name;
+  const inner = name.slice(1, -1);
+  return name.length >= 3 && name.endsWith(quote) && !hasLineTerminator(inner) ? inner : name;
 }
 
 function setValue(section: IniSection, key: string, value: string, line: number): void {
