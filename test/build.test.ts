@@ -3,7 +3,7 @@
  * dependencies, one clear line and a non-zero exit, never esbuild's resolution stack trace.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -29,5 +29,16 @@ test("the build without esbuild installed says how to install, in one line", asy
     assert.doesNotMatch(r.stderr, /\n\s+at |ERR_MODULE_NOT_FOUND/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("both bundles are strict code, require each Node module once, and only the full one holds yargs", () => {
+  for (const name of ["vsw-hot", "vsw-cli"]) {
+    const code = readFileSync(join(ROOT, "dist", `${name}.cjs`), "utf8");
+    assert.match(code, /^\(function \([^)]*\) \{"use strict";/, `${name}: strict mode`);
+    for (const module of ["node:fs", "node:path", "node:crypto"]) {
+      assert.equal(code.split(`require("${module}")`).length - 1, 1, `${name}: ${module} required once`);
+    }
+    assert.equal(/\brunYargs\b/.test(code), name === "vsw-cli", `${name}: the yargs path`);
   }
 });

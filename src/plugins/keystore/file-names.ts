@@ -88,7 +88,8 @@ function plainByte(byte: number): boolean {
  * the UTF-8 round trip, so two names could share a file).
  */
 export function assertName(name: string, what = "Keystore item"): void {
-  if (typeof name !== "string" || name === "" || Buffer.from(name, "utf8").toString("utf8") !== name) {
+  // Well-formed: no lone surrogate, so the name round-trips through UTF-8.
+  if (typeof name !== "string" || name === "" || !name.isWellFormed()) {
     throw new VswError("VSW_USAGE", `${what} name must be a non-empty, well-formed string.`);
   }
 }
