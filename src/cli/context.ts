@@ -430,7 +430,7 @@ async function resolvePackage(
   const config = vswConfigPath(env);
   const roots: string[] = config ? [join(dirname(config), "node_modules")] : [];
   if (dir) roots.push(join(dir, "node_modules"));
-  // The bundle is dist/vsw-cli.cjs, so its package root is one level up; its dependencies are in the
+  // The bundle is dist/vsw-hot.cjs or dist/vsw-cli.cjs, so its package root is one level up; its dependencies are in the
   // node_modules of that root or of an ancestor (the global folder `npm install -g` put it in).
   for (let d = dirname(dirname(realpathSync(fileURLToPath(import.meta.url)))); ; d = dirname(d)) {
     roots.push(basename(d) === "node_modules" ? d : join(d, "node_modules"));
