@@ -139,7 +139,8 @@ const vendorPlugin = {
     if (hot && /\brunYargs\b/.test(rewritten))
       throw new Error("vsw build: the hot bundle holds the yargs path");
     // (The bundle is strict code: esbuild starts it with "use strict", which the wrapper keeps first.)
-    if (!rewritten.startsWith('"use strict";')) throw new Error("vsw build: the bundle does not start in strict mode");
+    if (!rewritten.startsWith('"use strict";'))
+      throw new Error("vsw build: the bundle does not start in strict mode");
     // Each module esbuild bundles requires the Node modules it imports at start-up: 57 calls through
     // Node's loader (~3 µs each) for three modules the launcher has loaded already. Required once,
     // at the top, instead.
