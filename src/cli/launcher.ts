@@ -13,10 +13,10 @@
  * cache comes from two places: the user's own copy, made at the end of the first run of each kind
  * of command and kept under the user's cache directory, named after the bundle's build id (a hash
  * of the bundles), Node's version and the architecture; else `vsw-hot.cache` or `vsw-cli.cache`,
- * written beside the bundle by the build. V8 checks a cache against its own version, flags and the source's length
- * and rejects one that does not match (vsw then compiles as usual); the build id in the name ties
- * it to the exact bundle, and a digest to its bytes (see {@link read}). A cache is only compiled
- * code: no run-time value, so no secret, is in it.
+ * written beside the bundle by the build. V8 checks a cache against its own version, flags and the
+ * source's length and rejects one that does not match (vsw then compiles as usual); the build id in
+ * the name ties it to the exact bundles, and a digest to its bytes (see {@link read}). A cache is
+ * only compiled code: no run-time value, so no secret, is in it.
  *
  * The bundle's `import()` calls are rewritten at build time to `__vswImport`, performed here:
  * code compiled through `vm.Script` has no dynamic-import callback of its own on Node 20. The build
