@@ -12,7 +12,7 @@ import {
 } from "./errors.js";
 import { createValidator, type ParamValidator } from "./validate.js";
 import type { Principal, RoleInfo, Session, User, World } from "./world.js";
-import { principalAccount, principalArn } from "./world.js";
+import { noGrantExtras, principalAccount, principalArn } from "./world.js";
 import { isoSeconds, type XmlElement } from "./xml.js";
 
 /** The authenticated sender of a request. */
@@ -75,12 +75,7 @@ function getSessionToken({ world, caller, params, wallSeconds }: ActionContext):
       principal: caller.principal,
       mfaAuthenticated,
       region: caller.region,
-      sourceIdentity: undefined,
-      tags: {},
-      transitiveTagKeys: [],
-      externalId: undefined,
-      policy: undefined,
-      policyArns: [],
+      ...noGrantExtras(),
     },
     duration,
   );
@@ -207,10 +202,7 @@ function getFederationToken({ world, caller, params }: ActionContext): XmlElemen
       principal: { kind: "federated", user: caller.principal.user, name },
       mfaAuthenticated: false,
       region: caller.region,
-      sourceIdentity: undefined,
-      tags: {},
-      transitiveTagKeys: [],
-      externalId: undefined,
+      ...noGrantExtras(),
       policy,
       policyArns,
     },

@@ -158,6 +158,16 @@ export function plainRoleGrant(role: RoleInfo, sessionName: string): SessionGran
     principal: { kind: "role", role, sessionName },
     mfaAuthenticated: false,
     region: "us-east-1",
+    ...noGrantExtras(),
+  };
+}
+
+/** A grant's optional parts (source identity, session tags, external id, session policies): none. */
+export function noGrantExtras(): Pick<
+  SessionGrant,
+  "sourceIdentity" | "tags" | "transitiveTagKeys" | "externalId" | "policy" | "policyArns"
+> {
+  return {
     sourceIdentity: undefined,
     tags: {},
     transitiveTagKeys: [],
